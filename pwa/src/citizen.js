@@ -1,0 +1,1 @@
+document.getElementById("app").textContent = "联报 — 群众报警";

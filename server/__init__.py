@@ -1,0 +1,85 @@
+"""Lianbao (联报) server: `create_app(config)` binds the extensions and each feature package."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask
+
+from server import config as config_module
+
+
+def _socketio_async_mode() -> str:
+    """gevent when the entry point monkey-patched (manage.py run, gunicorn); threads in plain test processes."""
+    try:
+        from gevent import monkey
+
+        return "gevent" if monkey.is_module_patched("socket") else "threading"
+    except ImportError:
+        return "threading"
+
+
+@sa.event.listens_for(sa.engine.Engine, "connect")
+def _tune_sqlite(dbapi_connection, connection_record) -> None:
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    settings = config_module.from_environment()
+    settings.update(config or {})
+    app = Flask(__name__, instance_path=settings["INSTANCE_PATH"], static_folder=None)
+    app.config.update(settings)
+    app.config.setdefault("API_TITLE", "Lianbao 联报 API")
+    app.config.setdefault("API_VERSION", "v1")
+    app.config.setdefault("OPENAPI_VERSION", "3.0.3")
+    app.config.setdefault("OPENAPI_URL_PREFIX", "/api/v1")
+    app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    app.json.ensure_ascii = False
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    Path(app.config["MEDIA_DIR"]).mkdir(parents=True, exist_ok=True)
+
+    from server import errors, health, security
+    from server.extensions import api, db, limiter, migrate, socketio
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(config_module.ROOT / "migrations"))
+    api.init_app(app)
+    limiter.init_app(app)
+    socketio.init_app(
+        app,
+        async_mode=app.config.get("SOCKETIO_ASYNC_MODE") or _socketio_async_mode(),
+        message_queue=app.config["REDIS_URL"],
+        cors_allowed_origins=app.config.get("SOCKETIO_CORS_ORIGINS", []),
+    )
+    errors.init_app(app)
+    security.init_app(app)
+    health.init_app(app)
+
+    import server.models  # noqa: F401  (every table known before the first query)
+    from server import realtime, web
+    from server.agencies import routes as agencies
+    from server.assistants import routes as assistants
+    from server.auth import routes as auth
+    from server.cases import routes as cases
+    from server.reports import routes as reports
+    from server.stations import routes as stations
+    from sync import routes as sync
+
+    for feature in (auth, stations, reports, sync, cases, agencies, assistants):
+        feature.init_app(app, api)
+    realtime.init_app(app)
+    web.init_app(app)
+    return app

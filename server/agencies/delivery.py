@@ -1,0 +1,1 @@
+"""Delivering relays to agencies' webhooks from the outbox."""

@@ -1,0 +1,1 @@
+"""Community police assistants (警务助理): appointments, revocation, the villagers they serve."""

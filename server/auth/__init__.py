@@ -1,0 +1,1 @@
+"""Identity: citizen devices, staff and assistant logins, bearer tokens, and who may see what."""

@@ -1,0 +1,1 @@
+"""Web Push (VAPID): subscriptions, the key, and notifying staff and reporters."""

@@ -1,0 +1,1 @@
+"""Sending Web Push messages from the outbox."""

@@ -1,0 +1,1 @@
+"""Police stations, the command centre, and routing a report to the station whose jurisdiction holds it."""

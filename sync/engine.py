@@ -1,0 +1,120 @@
+"""Applying a batch of client ops: in order, each idempotent, one rejection never blocking its siblings."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import sqlalchemy as sa
+from marshmallow import Schema, ValidationError, fields, validate
+from sqlalchemy.exc import SQLAlchemyError
+
+from server.auth.models import User
+from server.errors import ApiError
+from server.extensions import db
+from server.reports import schemas, service, timeline
+from server.reports.models import SyncOp
+
+log = logging.getLogger(__name__)
+
+MAX_OPS_PER_PUSH = 500
+
+
+def _create(user: User, payload: dict, client_time) -> bool:
+    return service.create_report(user, payload, client_time)[1]
+
+
+def _cancel(user: User, payload: dict, client_time) -> bool:
+    return service.cancel_report(user, payload) is not None
+
+
+def _location(user: User, payload: dict, client_time) -> bool:
+    service.add_location_fix(user, payload)
+    return True
+
+
+def _message(user: User, payload: dict, client_time) -> bool:
+    return service.reporter_message(user, payload, client_time)[1]
+
+
+def _declare(user: User, payload: dict, client_time) -> bool:
+    return service.declare_media(user, payload) > 0
+
+
+# op type -> (payload schema, handler returning True when it changed something, False for an object already stored)
+OPS: dict[str, tuple[Schema, Any]] = {
+    "report.create": (schemas.ReportCreate(), _create),
+    "report.cancel": (schemas.ReportCancel(), _cancel),
+    "location.update": (schemas.LocationUpdate(), _location),
+    "message.create": (schemas.MessageCreate(), _message),
+    "media.declare": (schemas.MediaDeclare(), _declare),
+}
+
+
+class OpEnvelope(Schema):
+    op_id = fields.UUID(required=True)
+    type = fields.String(required=True, validate=validate.OneOf(list(OPS)))
+    client_time = fields.AwareDateTime(load_default=None, allow_none=True)
+    payload = fields.Dict(required=True)
+
+
+class PushIn(Schema):
+    ops = fields.List(fields.Raw(), required=True, validate=validate.Length(min=1, max=MAX_OPS_PER_PUSH))
+
+
+def _rejected(op_id: Any, code: str, message: str, fields_: dict | None = None) -> dict:
+    return {"op_id": op_id, "status": "rejected", "error": {"code": code, "message": message, "fields": fields_ or {}}}
+
+
+def apply_ops(user: User, ops: list[Any]) -> list[dict]:
+    """Apply `ops` in order in one transaction, one savepoint each; commit and return per-op results."""
+    timeline.begin_write()  # serialises concurrent pushes: a double push sees the first one's objects
+    results = []
+    rejected_reports: set[str] = set()
+    for raw in ops:
+        results.append(_apply_one(user, raw, rejected_reports))
+    db.session.commit()
+    return results
+
+
+def _apply_one(user: User, raw: Any, rejected_reports: set[str]) -> dict:
+    op_id = raw.get("op_id") if isinstance(raw, dict) else None
+    try:
+        op = OpEnvelope().load(raw if isinstance(raw, dict) else {})
+    except ValidationError as exc:
+        return _rejected(op_id, "validation", "操作格式错误 / malformed op", exc.normalized_messages())
+    op_id = str(op["op_id"])
+    done = db.session.get(SyncOp, op_id)
+    if done is not None:
+        if done.user_id != user.id or done.type != op["type"]:
+            return _rejected(op_id, "id_conflict", "操作编号已被使用 / op_id already used")
+        return {"op_id": op_id, "status": "duplicate"}
+    schema, handler = OPS[op["type"]]
+    parent = str(op["payload"].get("report_id", ""))
+    if op["type"] != "report.create" and parent in rejected_reports:
+        return _rejected(op_id, "parent_rejected", "所属报告未被接收 / the report this belongs to was rejected")
+    try:
+        payload = schema.load(op["payload"])
+        with db.session.begin_nested():
+            changed = handler(user, payload, op["client_time"])
+            db.session.add(SyncOp(op_id=op_id, user_id=user.id, type=op["type"]))
+    except ValidationError as exc:
+        _remember_rejection(op, rejected_reports)
+        return _rejected(op_id, "validation", "输入有误 / invalid input", exc.normalized_messages())
+    except ApiError as exc:
+        _remember_rejection(op, rejected_reports)
+        return _rejected(op_id, exc.code, exc.message, exc.fields)
+    except SQLAlchemyError:
+        log.exception("op %s failed in the database", op_id)
+        _remember_rejection(op, rejected_reports)
+        return _rejected(op_id, "storage_error", "暂时无法保存，请重试 / could not store now, retry")
+    return {"op_id": op_id, "status": "applied" if changed else "duplicate"}
+
+
+def _remember_rejection(op: dict, rejected_reports: set[str]) -> None:
+    if op["type"] == "report.create":
+        rejected_reports.add(str(op["payload"].get("report_id", "")))
+
+
+def known_op_ids(user: User, op_ids: list[str]) -> set[str]:
+    return set(db.session.scalars(sa.select(SyncOp.op_id).where(SyncOp.user_id == user.id, SyncOp.op_id.in_(op_ids))))

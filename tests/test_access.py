@@ -1,0 +1,65 @@
+"""Who sees what: a citizen only their own reports, an officer only their station's, the command centre all."""
+
+from tests.helpers import IN_A, IN_B
+
+
+def test_a_citizen_cannot_read_another_citizens_report(api):
+    api.bureau()
+    mine, theirs = api.device(), api.device()
+    report_id = api.report(theirs)
+    response = api.get(f"/api/v1/reports/{report_id}", mine)
+    assert response.status_code == 404  # not 403: ids cannot be probed
+    assert api.get("/api/v1/reports?mine=1", mine).get_json()["items"] == []
+    assert api.get("/api/v1/sync/pull?cursor=0", mine).get_json()["events"] == []
+
+
+def test_unknown_report_and_someone_elses_look_the_same(api):
+    api.bureau()
+    token = api.device()
+    report_id = api.report(api.device())
+    a = api.get(f"/api/v1/reports/{report_id}", token)
+    b = api.get("/api/v1/reports/00000000-0000-4000-8000-000000000000", token)
+    assert a.status_code == b.status_code == 404
+    assert a.get_json() == b.get_json()
+
+
+def test_an_officer_of_station_a_cannot_read_station_bs_case(api):
+    api.bureau()
+    citizen = api.device()
+    in_b = api.report(citizen, IN_B)
+    in_a = api.report(citizen, IN_A)
+    officer_a = api.login("officer.a")
+    assert api.get(f"/api/v1/cases/{in_b}", officer_a).status_code == 404
+    assert api.post(f"/api/v1/cases/{in_b}/transition", officer_a, {"to": "acknowledged"}).status_code == 404
+    assert [c["report_id"] for c in api.get("/api/v1/cases", officer_a).get_json()["items"]] == [in_a]
+
+
+def test_the_command_centre_sees_every_station(api):
+    api.bureau()
+    citizen = api.device()
+    ids = {api.report(citizen, IN_A), api.report(citizen, IN_B)}
+    dispatcher = api.login("dispatcher")
+    assert {c["report_id"] for c in api.get("/api/v1/cases", dispatcher).get_json()["items"]} == ids
+    for report_id in ids:
+        assert api.get(f"/api/v1/cases/{report_id}", dispatcher).status_code == 200
+
+
+def test_staff_reads_are_audited(api, app):
+    import sqlalchemy as sa
+
+    from server.audit.models import AuditRecord
+    from server.extensions import db
+
+    api.bureau()
+    report_id = api.report(api.device())
+    api.get(f"/api/v1/cases/{report_id}", api.login("dispatcher"))
+    with app.app_context():
+        actions = db.session.scalars(sa.select(AuditRecord.action).where(AuditRecord.report_id == report_id)).all()
+    assert actions == ["case.view"]
+
+
+def test_anonymous_tip_hides_the_reporter_from_staff(api):
+    api.bureau()
+    report_id = api.report(api.device(), kind="tip", category="fraud", anonymous=True)
+    case = api.get(f"/api/v1/cases/{report_id}", api.login("dispatcher")).get_json()
+    assert case["reporter"] is None
