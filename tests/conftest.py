@@ -107,3 +107,13 @@ def client(app):
 @pytest.fixture
 def api(app, client) -> Api:
     return Api(app, client)
+
+
+@pytest.fixture
+def live_server(app, database_url, instance_path):
+    """A real `manage.py run` process on the test database (tables emptied by `app`)."""
+    from tests.servers import ServerProcess
+
+    server = ServerProcess(database_url, instance_path).start()
+    yield server
+    server.stop()
