@@ -74,11 +74,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from server.assistants import routes as assistants
     from server.auth import routes as auth
     from server.cases import routes as cases
+    from server.push import routes as push
     from server.reports import routes as reports
     from server.stations import routes as stations
     from sync import routes as sync
 
-    for feature in (auth, stations, reports, sync, cases, agencies, assistants):
+    for feature in (auth, stations, reports, sync, cases, agencies, assistants, push):
         feature.init_app(app, api)
     realtime.init_app(app)
     web.init_app(app)

@@ -106,5 +106,26 @@ def message_reporter(data, report_id):
     return {"ok": True}
 
 
+class OfficerFilters(Schema):
+    station_id = fields.Integer(load_default=None)
+
+
+@bp.get("/officers")
+@auth_required(*STAFF)
+@bp.arguments(OfficerFilters, location="query")
+def list_officers(args):
+    """Who a case can be assigned to: an officer sees their own station's officers, the command centre any station's."""
+    return {"items": service.officers_for(g.user, args["station_id"]), "next": None}
+
+
+@bp.get("/console/config")
+@auth_required(*STAFF)
+def console_config():
+    """What the console page needs from the server's configuration (the map's tile URL)."""
+    from flask import current_app
+
+    return {"map_tile_url": current_app.config["MAP_TILE_URL"], "map_attribution": current_app.config.get("MAP_ATTRIBUTION", "")}
+
+
 def init_app(app, api) -> None:
     api.register_blueprint(bp, url_prefix="/api/v1")

@@ -62,3 +62,18 @@ def queue_query(user: User, filters: dict) -> sa.Select:
     if filters.get("since") is not None:
         query = query.where(Report.updated_at >= filters["since"])
     return query
+
+
+def officers_for(user: User, station_id: int | None) -> list[dict]:
+    """Active officers (and, for the command centre, dispatchers) the caller may assign cases to."""
+    from server.auth.access import sees_all_stations
+
+    query = sa.select(User).where(User.active.is_(True), User.role.in_(("officer", "dispatcher")))
+    if not sees_all_stations(user):
+        query = query.where(User.station_id == user.station_id)
+    if station_id is not None:
+        query = query.where(User.station_id == station_id)
+    return [
+        {"id": u.id, "username": u.username, "name": u.display_name or u.username, "role": u.role, "station_id": u.station_id}
+        for u in db.session.scalars(query.order_by(User.role.desc(), User.username))
+    ]

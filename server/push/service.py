@@ -2,9 +2,169 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import sqlalchemy as sa
+
+from server import outbox
+from server.aftercommit import after_commit
+from server.auth.models import User
+from server.extensions import db
+from server.push.models import PushSubscription
+from server.reports.categories import CATEGORIES, KIND_LABELS
 from server.reports.models import Report, TimelineEvent
+from server.stations.models import Station
+
+# An alarm push is useless once the moment has passed; a reporter's update may wait for a phone to come back.
+ALARM_TTL = 300
+STAFF_MESSAGE_TTL = 3600
+REPORTER_TTL = 24 * 3600
+NEUTRAL = {"zh-CN": ("联报", "你有一条新消息"), "en": ("Lianbao", "You have a new message")}
+STATUS_LABELS = {
+    "acknowledged": {"zh-CN": "已受理", "en": "acknowledged"},
+    "dispatched": {"zh-CN": "已派警", "en": "officers dispatched"},
+    "on_scene": {"zh-CN": "民警已到场", "en": "officers on scene"},
+    "resolved": {"zh-CN": "已处置", "en": "resolved"},
+    "closed": {"zh-CN": "已结案", "en": "closed"},
+    "cancelled": {"zh-CN": "已撤销", "en": "cancelled"},
+}
+TEXT = {
+    "zh-CN": {
+        "alarm": "新警情 · {category}",
+        "reporter_message": "报警人新消息",
+        "status": "你的报告状态：{status}",
+        "police_message": "民警给你发来消息",
+        "agency": "联动单位有新答复",
+    },
+    "en": {
+        "alarm": "New alarm · {category}",
+        "reporter_message": "New message from the reporter",
+        "status": "Your report: {status}",
+        "police_message": "A message from the police",
+        "agency": "A linked agency answered",
+    },
+}
 
 
-def on_timeline_event(report: Report, event: TimelineEvent) -> None:
-    """Queue the pushes an event calls for, in the caller's transaction (filled in by the push feature)."""
-    return None
+def topic_for(report: Report) -> str:
+    """The Topic header (≤ 32 URL-safe chars): a newer push for the same case replaces an undelivered older one."""
+    return report.id.replace("-", "")[:32]
+
+
+def _locale(user: User) -> str:
+    return "en" if (user.locale or "").startswith("en") else "zh-CN"
+
+
+def _clip(text: str, limit: int = 120) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def alarm_recipients(report: Report) -> list[User]:
+    """Every active officer of the report's station, and the command centre's staff (dispatchers, officers posted there)."""
+    centre_ids = sa.select(Station.id).where(Station.is_command_centre.is_(True))
+    query = sa.select(User).where(
+        User.active.is_(True),
+        sa.or_(
+            sa.and_(User.role == "officer", User.station_id == report.station_id),
+            User.role == "dispatcher",
+            sa.and_(User.role == "officer", User.station_id.in_(centre_ids)),
+        ),
+    )
+    return list(db.session.scalars(query.order_by(User.id)))
+
+
+def _enqueue(users: list[User], build: Any, report: Report) -> int:
+    """One outbox entry per subscription of each user: a dead endpoint then fails alone."""
+    by_id = {u.id: u for u in users}
+    if not by_id:
+        return 0
+    subscriptions = db.session.scalars(
+        sa.select(PushSubscription).where(PushSubscription.user_id.in_(by_id)).order_by(PushSubscription.id)
+    ).all()
+    for subscription in subscriptions:
+        payload = build(by_id[subscription.user_id])
+        outbox.enqueue("push.send", str(subscription.id), {"subscription_id": subscription.id, "report_id": report.id, **payload})
+    if subscriptions:
+        from server import worker
+
+        after_commit(worker.wake)
+    return len(subscriptions)
+
+
+def _staff_alarm(report: Report):
+    def build(user: User) -> dict[str, Any]:
+        locale = _locale(user)
+        category = CATEGORIES.get(report.category, {}).get(locale, report.category)
+        where = report.landmark or (report.station.name if report.station else "")
+        body = _clip(" · ".join(part for part in (report.description, where) if part)) or KIND_LABELS["alarm"][locale]
+        return {
+            "title": TEXT[locale]["alarm"].format(category=category),
+            "body": body,
+            "url": f"/console#case={report.id}",
+            "tag": f"case-{report.id}",
+            "urgency": "high",
+            "ttl": ALARM_TTL,
+            "topic": topic_for(report),
+        }
+
+    return build
+
+
+def _staff_message(report: Report, event: TimelineEvent):
+    def build(user: User) -> dict[str, Any]:
+        locale = _locale(user)
+        return {
+            "title": TEXT[locale]["reporter_message"],
+            "body": _clip(str(event.data.get("body", ""))),
+            "url": f"/console#case={report.id}",
+            "tag": f"case-{report.id}",
+            "urgency": "high",
+            "ttl": STAFF_MESSAGE_TTL,
+            "topic": topic_for(report),
+        }
+
+    return build
+
+
+def _reporter_update(report: Report, event: TimelineEvent):
+    def build(user: User) -> dict[str, Any]:
+        locale = _locale(user)
+        common = {"urgency": "normal", "ttl": REPORTER_TTL, "topic": topic_for(report)}
+        if report.covert:
+            # Someone else may be holding the phone: nothing about the case, not even which case.
+            title, body = NEUTRAL[locale]
+            return {**common, "title": title, "body": body, "url": "/", "tag": "lianbao"}
+        if event.type == "status":
+            status = STATUS_LABELS.get(str(event.data.get("to")), {}).get(locale, str(event.data.get("to")))
+            title, body = TEXT[locale]["status"].format(status=status), _clip(str(event.data.get("note") or ""))
+        elif event.type == "message":
+            title, body = TEXT[locale]["police_message"], _clip(str(event.data.get("body", "")))
+        else:
+            title, body = TEXT[locale]["agency"], _clip(str(event.data.get("note") or event.data.get("agency_name") or ""))
+        return {**common, "title": title, "body": body, "url": f"/#report={report.id}", "tag": f"report-{report.id}"}
+
+    return build
+
+
+def _concerns_reporter(report: Report, event: TimelineEvent) -> bool:
+    """Status changes, police messages and agency answers, never what the reporter did themself."""
+    if not event.reporter_visible or event.actor_id == report.reporter_id:
+        return False
+    return event.type in ("status", "message") or event.type.startswith("relay.")
+
+
+def on_timeline_event(report: Report, event: TimelineEvent) -> int:
+    """Queue the pushes an event calls for, in the caller's transaction; returns how many were queued."""
+    queued = 0
+    if event.type == "created" and report.kind == "alarm":
+        queued += _enqueue(alarm_recipients(report), _staff_alarm(report), report)
+    if event.type == "message" and event.data.get("from_reporter") and report.assigned_officer_id:
+        officer = db.session.get(User, report.assigned_officer_id)
+        if officer is not None and officer.active:
+            queued += _enqueue([officer], _staff_message(report, event), report)
+    if _concerns_reporter(report, event):
+        reporter = db.session.get(User, report.reporter_id)
+        if reporter is not None:
+            queued += _enqueue([reporter], _reporter_update(report, event), report)
+    return queued
