@@ -21,7 +21,10 @@ class OutboxEntry(db.Model):
     ref: so.Mapped[str] = so.mapped_column(sa.String(64))
     payload: so.Mapped[dict] = so.mapped_column(JSONType, default=dict)
     attempts: so.Mapped[int] = so.mapped_column(default=0)
+    # When it is next due; while a worker holds it, the end of that worker's lease.
     next_attempt_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow, index=True)
+    # When the last attempt finished: with next_attempt_at it records the backoff schedule actually used.
+    last_attempt_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     done_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime, index=True)
     failed_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)

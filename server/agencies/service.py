@@ -51,3 +51,23 @@ def agency_dict(agency: Agency) -> dict:
         "active": agency.active,
         "has_secret": bool(agency.secret),
     }
+
+
+def update_agency(user, agency: Agency, rotate_secret: bool = False, **changes) -> str | None:
+    """Apply an admin's changes; returns the new secret when one was issued (shown this once)."""
+    from server.audit import audit
+
+    for key, value in changes.items():
+        setattr(agency, key, value)
+    problems: dict[str, list[str]] = {}
+    if agency.delivery == "webhook" and not (agency.url and agency.url.startswith(("http://", "https://"))):
+        problems["url"] = ["webhook delivery needs an http(s) URL"]
+    if problems:
+        raise ApiError(400, "联动单位信息有误 / invalid agency", fields=problems)
+    secret = None
+    # A webhook agency must have a secret to sign with; switching one to webhook issues one.
+    if rotate_secret or (agency.delivery == "webhook" and not agency.secret):
+        secret = secrets.token_urlsafe(32)
+        agency.secret = secret
+    audit(user, "agency.update", detail={"agency_id": agency.id, "changed": sorted(changes), "secret_rotated": bool(secret)})
+    return secret
