@@ -77,9 +77,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from server.push import routes as push
     from server.reports import routes as reports
     from server.stations import routes as stations
+    from server.stats import routes as stats
     from sync import routes as sync
 
-    for feature in (auth, stations, reports, sync, cases, agencies, assistants, push):
+    for feature in (auth, stations, reports, sync, cases, agencies, assistants, push, stats):
         feature.init_app(app, api)
     realtime.init_app(app)
     web.init_app(app)
