@@ -201,5 +201,13 @@ def seed_demo_command() -> None:
     _print(seed_demo())
 
 
+@cli.command("cleanup-uploads")
+def cleanup_uploads() -> None:
+    """Remove unfinished uploads past UPLOAD_EXPIRY_HOURS (the media go back to `declared`) and stray staging files."""
+    from sync.uploads import cleanup_expired
+
+    _print(cleanup_expired())
+
+
 if __name__ == "__main__":
     cli()

@@ -82,6 +82,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     for feature in (auth, stations, reports, sync, cases, agencies, assistants, push, stats):
         feature.init_app(app, api)
+    from server.media import routes as media_routes
+    from sync import tus
+
+    media_routes.init_app(app, api)  # GET /media/<id> (Range), /thumb, /link
+    tus.init_app(app)  # tus 1.0.0 resumable uploads at /api/v1/uploads
     realtime.init_app(app)
     web.init_app(app)
     return app
