@@ -1,1 +1,48 @@
-document.getElementById("app").textContent = "联报 — 群众报警";
+// The citizen app's entry: settings from IndexedDB, the service worker (with its "new version" offer), the UI.
+import { html, render } from "htm/preact";
+import { currentLocale, setLocale } from "./lib/i18n.js";
+import { App } from "./citizen/app.js";
+import { startFlushing } from "./citizen/flush.js";
+import { kvGet, kvSet } from "./citizen/store.js";
+
+const update = { ready: false, apply: () => null };
+
+function registerServiceWorker(rerender) {
+  if (!navigator.serviceWorker) return;
+  let reloading = false;
+  const offer = (worker) => {
+    update.ready = true;
+    update.apply = () => {
+      reloading = true;
+      worker.postMessage({ type: "skipWaiting" });
+    };
+    rerender();
+  };
+  // Only the user's tap reloads; the first install's clients.claim() must not reload a page mid-report.
+  navigator.serviceWorker.addEventListener("controllerchange", () => reloading && location.reload());
+  navigator.serviceWorker.register("/sw.js", { scope: "/" }).then((registration) => {
+    if (registration.waiting && navigator.serviceWorker.controller) offer(registration.waiting);
+    registration.addEventListener("updatefound", () => {
+      const worker = registration.installing;
+      worker?.addEventListener("statechange", () => {
+        if (worker.state === "installed" && navigator.serviceWorker.controller) offer(worker);
+      });
+    });
+    setInterval(() => registration.update().catch(() => null), 30 * 60 * 1000);
+  });
+}
+
+async function main() {
+  const locale = (await kvGet("locale")) || currentLocale();
+  setLocale(locale);
+  await kvSet("locale", locale);
+  const settings = { locale, covert: !!(await kvGet("covert")), hideHistory: !!(await kvGet("hide_history")) };
+  const root = document.getElementById("app");
+  root.textContent = "";
+  const draw = () => render(html`<${App} initialSettings=${settings} update=${{ ...update }} />`, root);
+  draw();
+  registerServiceWorker(draw);
+  startFlushing();
+}
+
+main();
