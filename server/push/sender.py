@@ -33,7 +33,7 @@ def vapid_claims(endpoint: str, subject: str) -> dict[str, str | int]:
 
 def notification(payload: dict) -> str:
     """What the service worker shows: only these fields leave the server (encrypted)."""
-    return json.dumps({key: payload[key] for key in ("title", "body", "url", "tag") if key in payload}, ensure_ascii=False)
+    return json.dumps({key: payload[key] for key in ("title", "body", "url", "tag", "silent") if key in payload}, ensure_ascii=False)
 
 
 def _retry_or_give_up(entry_id: int, attempts: int, reason: str) -> None:

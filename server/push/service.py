@@ -134,14 +134,16 @@ def _reporter_update(report: Report, event: TimelineEvent):
         if report.covert:
             # Someone else may be holding the phone: nothing about the case, not even which case.
             title, body = NEUTRAL[locale]
-            return {**common, "title": title, "body": body, "url": "/", "tag": "lianbao"}
+            return {**common, "title": title, "body": body, "url": "/", "tag": "lianbao", "silent": True}
         if event.type == "status":
             status = STATUS_LABELS.get(str(event.data.get("to")), {}).get(locale, str(event.data.get("to")))
             title, body = TEXT[locale]["status"].format(status=status), _clip(str(event.data.get("note") or ""))
         elif event.type == "message":
             title, body = TEXT[locale]["police_message"], _clip(str(event.data.get("body", "")))
         else:
-            title, body = TEXT[locale]["agency"], _clip(str(event.data.get("note") or event.data.get("agency_name") or ""))
+            # The relay feature words agencies' answers for reporters (text / text_en); staff notes stay out.
+            plain = event.data.get("text_en" if locale == "en" else "text") or ""
+            title, body = TEXT[locale]["agency"], _clip(str(plain))
         return {**common, "title": title, "body": body, "url": f"/#report={report.id}", "tag": f"report-{report.id}"}
 
     return build
