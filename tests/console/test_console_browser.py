@@ -1,0 +1,126 @@
+"""The dispatcher's console in a real Chromium: a new report shows up by itself, and acting on it reaches the citizen."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from server.config import ROOT
+from tests.console.live import LiveClient, device, push_report
+from tests.helpers import IN_A, bearer
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    if not Path(CHROMIUM).exists() or not (ROOT / "pwa" / "dist" / "console.js").exists():
+        pytest.skip("needs Debian's chromium and a built PWA (npm run build)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium):
+    context = chromium.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
+    page = context.new_page()
+    page.problems = []
+    page.on("pageerror", lambda exc: page.problems.append(str(exc)))
+    page.on("console", lambda msg: msg.type == "error" and "Content Security Policy" in msg.text and page.problems.append(msg.text))
+    yield page
+    context.close()
+
+
+def sign_in(page, url: str, username: str) -> None:
+    page.goto(f"{url}/console")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", "correct-horse-9")
+    page.click("button[type=submit]")
+    page.wait_for_selector(".live.ok", timeout=10000)  # the /live socket is up
+
+
+def wait_title(page, predicate, timeout: float = 5) -> None:
+    """Poll the tab title from Python (wait_for_function evaluates strings, which our CSP rightly forbids)."""
+    deadline = time.monotonic() + timeout
+    while not predicate(page.title()):
+        assert time.monotonic() < deadline, f"title stayed {page.title()!r}"
+        page.wait_for_timeout(50)
+
+
+def test_dispatcher_sees_a_new_report_live_and_the_citizen_hears_the_status_change(api, live_server, page):
+    api.bureau()
+    url = live_server.url
+    sign_in(page, url, "dispatcher")
+    page.evaluate("window.__sameDocument = true")
+
+    citizen_token = device(url)
+    citizen = LiveClient(url, citizen_token)
+    try:
+        report_id = push_report(url, citizen_token, IN_A, description="老人在雨中摔倒，头部流血")
+        row = page.wait_for_selector(f".case[data-report-id='{report_id}']", timeout=2000)
+        assert page.evaluate("window.__sameDocument") is True  # no reload happened
+        assert "fresh" in row.get_attribute("class")  # highlighted as new
+        assert "老人在雨中摔倒" in row.inner_text()
+        wait_title(page, lambda title: title.startswith("(1)"))  # one unacknowledged alarm
+
+        row.click()
+        page.wait_for_selector(f".detail[data-report-id='{report_id}']")
+        assert "头部流血" in page.inner_text(".detail .description")
+        moves = [b.get_attribute("data-to") for b in page.query_selector_all(".detail .move")]
+        assert moves == ["acknowledged"]  # only the legal move from new
+        page.click(".detail .move[data-to=acknowledged]")
+        page.wait_for_selector(".detail[data-status=acknowledged]", timeout=5000)
+
+        update = citizen.wait_for("case.updated", report_id, timeout=5)
+        assert update is not None and update["data"]["to"] == "acknowledged"
+        mine = requests.get(f"{url}/api/v1/reports/{report_id}", headers=bearer(citizen_token), timeout=10).json()
+        assert mine["status"] == "acknowledged"
+        wait_title(page, lambda title: not title.startswith("("))
+
+        # The citizen's reply arrives in the open case without a reload.
+        from tests.helpers import op
+
+        message = {"message_id": "0b0e3f7e-3a58-4a64-9a53-1d0f1c2b9e10", "report_id": report_id, "body": "我在村口小卖部旁边"}
+        requests.post(f"{url}/api/v1/sync/push", json={"ops": [op("message.create", message)]}, headers=bearer(citizen_token), timeout=10)
+        page.wait_for_selector(".messages .from-reporter:has-text('村口小卖部')", timeout=5000)
+
+        # No internet here: the map gives way to a coordinate list.
+        page.wait_for_selector(".map-fallback", timeout=10000)
+        assert "28.45000" in page.inner_text(".coords")
+    finally:
+        citizen.close()
+    assert page.problems == []
+
+
+def test_console_speaks_english_when_switched_and_fits_a_phone(api, live_server, chromium):
+    api.bureau()
+    context = chromium.new_context(viewport={"width": 360, "height": 740})
+    page = context.new_page()
+    try:
+        sign_in(page, live_server.url, "officer.a")
+        page.click("button.lang")
+        page.wait_for_selector("text=Case queue")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 360
+    finally:
+        context.close()
+
+
+def test_a_citizen_token_does_not_open_the_console(api, live_server, page):
+    api.bureau()
+    page.goto(f"{live_server.url}/console")
+    page.fill("input[name=username]", "nobody")
+    page.fill("input[name=password]", "wrong-password-1")
+    page.click("button[type=submit]")
+    page.wait_for_selector("[role=alert]")
+    assert page.query_selector(".queue-panel") is None
