@@ -21,7 +21,8 @@ from server.errors import ApiError
 from server.media.sniff import SNIFF_BYTES, matches_kind
 from server.media.storage import fsync_dir
 
-BLOCK = 64 * 1024
+# Small reads: a server that hits EOF mid-read (gevent raises) loses that read, so at most 16 KB per drop.
+BLOCK = 16 * 1024
 LOCK_WAIT_S = 5.0
 
 
@@ -105,6 +106,24 @@ def try_lock(path: Path) -> BinaryIO | None:
     except BlockingIOError:
         handle.close()
         return None
+
+
+def settle(path: Path, wait_s: float = 2.0) -> None:
+    """Wait briefly for a PATCH in flight on this upload to finish, so a HEAD right after a dropped
+    connection reports the bytes that request is still writing (instead of a stale offset the client
+    would resend from)."""
+    try:
+        handle = open(path, "rb")
+    except FileNotFoundError:
+        return
+    with handle:
+        deadline = time.monotonic() + wait_s
+        while time.monotonic() < deadline:
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_SH | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                time.sleep(0.02)
 
 
 def read_head(path: Path, n: int) -> bytes:

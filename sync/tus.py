@@ -90,7 +90,7 @@ def create() -> Response:
     if _offset_body() and offset == 0:
         # creation-with-upload: the body is the first chunk. An existing upload past 0 ignores it; the
         # client continues from the Upload-Offset we answer.
-        media, offset = uploads.write_chunk(g.user, media.id, 0, request.stream, request.content_length, _checksum())
+        media, offset = uploads.write_chunk(g.user, media.id, 0, _body(), request.content_length, _checksum())
     response = Response(status=201)
     response.headers.update(_upload_headers(media, offset))
     response.headers["Location"] = _location(media)
@@ -105,10 +105,20 @@ def head(upload_id: str) -> Response:
     """The upload's current offset: where the client resumes."""
     _require_version()
     media = uploads.own_upload(g.user, upload_id)
+    uploads.settle(media)
     uploads.complete_if_full(media)
     response = Response(status=200)
     response.headers.update(_upload_headers(media, uploads.offset_of(media)))
     return response
+
+
+def _body():
+    """The request body. With a Content-Length we read the server's input directly (never past that length):
+    werkzeug's wrapper raises on a short read and loses the last block that did arrive, which a phone
+    whose link dropped would have to send again."""
+    if request.content_length is not None:
+        return request.environ["wsgi.input"]
+    return request.stream
 
 
 def _checksum() -> tuple[str, bytes] | None:
@@ -124,7 +134,7 @@ def patch(upload_id: str) -> Response:
         raise ApiError(415, f"Content-Type 必须是 {OFFSET_TYPE} / Content-Type must be {OFFSET_TYPE}", "unsupported_media_type")
     checksum = _checksum()
     offset = _int_header("Upload-Offset")
-    media, new_offset = uploads.write_chunk(g.user, upload_id, offset, request.stream, request.content_length, checksum)
+    media, new_offset = uploads.write_chunk(g.user, upload_id, offset, _body(), request.content_length, checksum)
     response = Response(status=204)
     response.headers.update(_upload_headers(media, new_offset))
     return response

@@ -115,6 +115,13 @@ def offset_of(media: Media) -> int:
     return size
 
 
+def settle(media: Media) -> None:
+    """Let a write in flight finish before the offset is read (see staging.settle)."""
+    if media.state == "uploading":
+        db.session.commit()  # no transaction held while waiting
+        staging.settle(part_of(media))
+
+
 def expires_at(media: Media) -> datetime | None:
     return as_utc(media.upload_expires_at) if media.state == "uploading" else None
 
