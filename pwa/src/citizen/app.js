@@ -146,7 +146,7 @@ export function App({ initialSettings, update }) {
   return html`<div class="shell">
     <header>
       <h1>${t("app_name")}</h1>
-      <button type="button" class="btn small" lang=${settings.locale === "en" ? "zh-CN" : "en"} aria-label=${t("language_label")}
+      <button type="button" class="btn small" lang=${settings.locale === "en" ? "zh-CN" : "en"} title=${t("language_label")}
         onClick=${() => setSettings({ locale: settings.locale === "en" ? "zh-CN" : "en" })}>${t("language")}</button>
       <button type="button" class="btn small exit" onClick=${quickExit} title=${t("quick_exit_hint")}>${t("quick_exit")}</button>
     </header>
