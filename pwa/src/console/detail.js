@@ -32,7 +32,7 @@ function Reporter({ detail }) {
   return html`<div>
     ${r.role === "assistant"
       ? html`<p>${t("filed_by_assistant", { name: r.name || "", cert: r.certificate_no || "", village: r.village || "" })}${r.phone ? " · " + r.phone : ""}</p>`
-      : html`<p>${r.name || `#${r.user_id}`}${r.phone ? " · " + t("phone") + " " + r.phone : ""}</p>`}
+      : html`<p>${r.name || (r.role === "citizen" ? t("citizen_device", { id: r.user_id }) : `#${r.user_id}`)}${r.phone ? " · " + t("phone") + " " + r.phone : ""}</p>`}
     ${behalf && html`<p class="behalf">${t("on_behalf", { name: behalf.name || "", phone: behalf.phone || "—", village: behalf.village || "—", consent: behalf.consent || "—" })}</p>`}
   </div>`;
 }

@@ -247,4 +247,6 @@ function App() {
   }} />`;
 }
 
-render(html`<${App} />`, document.getElementById("console"));
+const root = document.getElementById("console");
+root.textContent = ""; // drop the static "loading" line before Preact takes over
+render(html`<${App} />`, root);

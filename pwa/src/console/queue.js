@@ -51,7 +51,7 @@ export function Queue({ cases, fresh, selected, onOpen, now }) {
       (c) => html`<li key=${c.report_id}>
         <button
           type="button"
-          class=${["case", `status-${c.status}`, `kind-${c.kind}`, fresh.has(c.report_id) ? "fresh" : "", selected === c.report_id ? "selected" : ""].join(" ")}
+          class=${["case", `st-${c.status}`, `kind-${c.kind}`, fresh.has(c.report_id) ? "fresh" : "", selected === c.report_id ? "selected" : ""].join(" ")}
           data-report-id=${c.report_id}
           onClick=${() => onOpen(c.report_id)}
         >
