@@ -7,7 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from marshmallow import Schema, ValidationError, fields, validate
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from server.auth.models import User
 from server.errors import ApiError
@@ -67,13 +67,23 @@ def _rejected(op_id: Any, code: str, message: str, fields_: dict | None = None) 
 
 
 def apply_ops(user: User, ops: list[Any]) -> list[dict]:
-    """Apply `ops` in order in one transaction, one savepoint each; commit and return per-op results."""
-    timeline.begin_write()  # serialises concurrent pushes: a double push sees the first one's objects
-    results = []
-    rejected_reports: set[str] = set()
-    for raw in ops:
-        results.append(_apply_one(user, raw, rejected_reports))
-    db.session.commit()
+    """Apply `ops` in order in one transaction, one savepoint each; commit and return per-op results.
+
+    Nothing is answered `applied` before the commit succeeded: if the database cannot commit (locked,
+    restarting, disk full) the whole push answers 503 with Retry-After and the client resends the
+    same ops, which is safe because every op is idempotent.
+    """
+    try:
+        timeline.begin_write()  # serialises concurrent pushes: a double push sees the first one's objects
+        results = []
+        rejected_reports: set[str] = set()
+        for raw in ops:
+            results.append(_apply_one(user, raw, rejected_reports))
+        db.session.commit()
+    except OperationalError:
+        db.session.rollback()
+        log.exception("push of %d ops could not be committed", len(ops))
+        raise ApiError(503, "服务器繁忙，请稍后重发 / server busy, resend shortly", "unavailable", headers={"Retry-After": "2"}) from None
     return results
 
 
