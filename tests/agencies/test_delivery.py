@@ -184,3 +184,26 @@ def _make_due(linkage, relay_id: str) -> None:
             sa.update(OutboxEntry).where(OutboxEntry.ref == relay_id).values(next_attempt_at=utcnow() - timedelta(seconds=1))
         )
         db.session.commit()
+
+
+def test_the_agency_downloads_the_evidence_from_the_delivered_link_without_a_login(linkage, receiver):
+    from tests.helpers import op, report_payload
+    from tests.sync.evidence import create_upload, declaration, jpeg_bytes, patch
+
+    photo = jpeg_bytes()
+    citizen = linkage.api.device()
+    item = declaration(photo)
+    payload = report_payload(IN_B, media=[item])
+    assert linkage.api.push(citizen, op("report.create", payload))[0]["status"] == "applied"
+    location = create_upload(linkage.api.client, citizen, item, payload["report_id"]).headers["Location"]
+    assert patch(linkage.api.client, citizen, location, 0, photo).status_code == 204
+    agency = linkage.agency("丽水市120急救指挥中心", url=f"{receiver.url}/json")
+    relay_id = linkage.relay(payload["report_id"], [agency["id"]], share={"media": True})["items"][0]["relay_id"]
+    linkage.drain()
+
+    link = urlsplit(json.loads(receiver.bodies[relay_id])["case"]["media"][0]["url"])
+    download = linkage.api.client.get(f"{link.path}?{link.query}")
+
+    assert download.status_code == 200 and download.data == photo
+    query = link.query.replace("token=", "token=x")
+    assert linkage.api.client.get(f"{link.path}?{query}").status_code in (401, 403, 404)
