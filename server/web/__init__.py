@@ -83,9 +83,17 @@ class RequestLog:
             "length": int(environ.get("CONTENT_LENGTH") or 0),
             "upload_offset": environ.get("HTTP_UPLOAD_OFFSET"),
         }
+
+        def logging_start_response(status, headers, exc_info=None):
+            # Written when the answer is known, so the line carries the status the client was given.
+            self._write({**line, "status": int(status.split()[0])})
+            return start_response(status, headers, exc_info)
+
+        return self.app(environ, logging_start_response)
+
+    def _write(self, line: dict) -> None:
         with self.lock, open(self.path, "a", encoding="utf-8") as log:
             log.write(json.dumps(line) + "\n")
-        return self.app(environ, start_response)
 
 
 def init_app(app: Flask) -> None:
