@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from typing import Any
 
 import sqlalchemy as sa
@@ -77,8 +78,9 @@ def apply_ops(user: User, ops: list[Any]) -> list[dict]:
         timeline.begin_write()  # serialises concurrent pushes: a double push sees the first one's objects
         results = []
         rejected_reports: set[str] = set()
+        done = _applied_before(ops)
         for raw in ops:
-            results.append(_apply_one(user, raw, rejected_reports))
+            results.append(_apply_one(user, raw, rejected_reports, done))
         db.session.commit()
     except OperationalError:
         db.session.rollback()
@@ -87,16 +89,29 @@ def apply_ops(user: User, ops: list[Any]) -> list[dict]:
     return results
 
 
-def _apply_one(user: User, raw: Any, rejected_reports: set[str]) -> dict:
+def _applied_before(ops: list[Any]) -> dict[str, SyncOp]:
+    """The batch's ops already applied, in one query (a resent batch is the common case after a drop)."""
+    ids = []
+    for raw in ops:
+        try:
+            ids.append(str(uuid.UUID(str(raw.get("op_id")))))
+        except (AttributeError, ValueError):
+            continue
+    if not ids:
+        return {}
+    return {row.op_id: row for row in db.session.scalars(sa.select(SyncOp).where(SyncOp.op_id.in_(ids)))}
+
+
+def _apply_one(user: User, raw: Any, rejected_reports: set[str], done: dict[str, SyncOp]) -> dict:
     op_id = raw.get("op_id") if isinstance(raw, dict) else None
     try:
         op = OpEnvelope().load(raw if isinstance(raw, dict) else {})
     except ValidationError as exc:
         return _rejected(op_id, "validation", "操作格式错误 / malformed op", exc.normalized_messages())
     op_id = str(op["op_id"])
-    done = db.session.get(SyncOp, op_id)
-    if done is not None:
-        if done.user_id != user.id or done.type != op["type"]:
+    before = done.get(op_id)
+    if before is not None:
+        if before.user_id != user.id or before.type != op["type"]:
             return _rejected(op_id, "id_conflict", "操作编号已被使用 / op_id already used")
         return {"op_id": op_id, "status": "duplicate"}
     schema, handler = OPS[op["type"]]
@@ -107,7 +122,8 @@ def _apply_one(user: User, raw: Any, rejected_reports: set[str]) -> dict:
         payload = schema.load(op["payload"])
         with db.session.begin_nested():
             changed = handler(user, payload, op["client_time"])
-            db.session.add(SyncOp(op_id=op_id, user_id=user.id, type=op["type"]))
+            record = SyncOp(op_id=op_id, user_id=user.id, type=op["type"])
+            db.session.add(record)
     except ValidationError as exc:
         _remember_rejection(op, rejected_reports)
         return _rejected(op_id, "validation", "输入有误 / invalid input", exc.normalized_messages())
@@ -118,6 +134,7 @@ def _apply_one(user: User, raw: Any, rejected_reports: set[str]) -> dict:
         log.exception("op %s failed in the database", op_id)
         _remember_rejection(op, rejected_reports)
         return _rejected(op_id, "storage_error", "暂时无法保存，请重试 / could not store now, retry")
+    done[op_id] = record  # the same op twice in one batch answers duplicate the second time
     return {"op_id": op_id, "status": "applied" if changed else "duplicate"}
 
 

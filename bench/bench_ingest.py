@@ -1,0 +1,148 @@
+"""Ingest: report.create ops per second through POST /sync/push (a real `manage.py run`), in batches of
+1, 10 and 100, on SQLite and PostgreSQL, beside the rate at which the same database commits the same rows
+with plain INSERTs (one transaction per batch of 100): the limit.
+
+    .venv/bin/python bench/bench_ingest.py [--sqlite-only] [--ops 2000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import requests
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.conftest import PG_ADMIN_URL, _create_pg_database, _drop_pg_database  # noqa: E402
+from tests.helpers import box, op, report_payload  # noqa: E402
+from tests.servers import ServerProcess  # noqa: E402
+
+BATCHES = (1, 10, 100)
+
+
+def _prepare(url: str, instance: Path):
+    from flask_migrate import upgrade
+
+    from server import create_app
+    from server.extensions import db
+    from server.stations.service import create_station
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": str(instance)})
+    with app.app_context():
+        upgrade()
+        create_station("CC", "情指联动中心", None, is_command_centre=True)
+        create_station("A", "万象派出所", box(119.85, 28.40, 119.95, 28.50))
+        db.session.commit()
+    return app
+
+
+def _push_rate(server_url: str, token: str, batch: int, total: int) -> float:
+    session = requests.Session()
+    headers = {"Authorization": f"Bearer {token}"}
+    ops = [op("report.create", report_payload()) for _ in range(total)]
+    started = time.perf_counter()
+    for start in range(0, total, batch):
+        response = session.post(server_url + "/api/v1/sync/push", json={"ops": ops[start : start + batch]}, headers=headers)
+        assert response.status_code == 200 and all(r["status"] == "applied" for r in response.json()["results"]), response.text[:300]
+    return total / (time.perf_counter() - started)
+
+
+def _raw_rate(app, batch: int, total: int) -> float:
+    """The same rows a report.create writes (report, its timeline event, the op record), plain INSERTs."""
+    from server.extensions import db
+    from server.reports.models import Report, SyncOp, TimelineEvent
+    from server.stations.models import Station
+
+    with app.app_context():
+        user_id = db.session.scalar(sa.text("SELECT id FROM users ORDER BY id LIMIT 1"))
+        station_id = db.session.scalar(sa.select(Station.id).where(Station.code == "A"))
+        now = datetime.now(UTC)
+        started = time.perf_counter()
+        for _ in range(0, total, batch):
+            ids = [str(uuid.uuid4()) for _ in range(batch)]
+            reports = [
+                dict(id=i, reporter_id=user_id, kind="alarm", category="medical", description="老人在雨中摔倒，头部流血", lat=28.45, lon=119.9,
+                     accuracy_m=12.0, fixed_at=now, location_source="gps", covert=False, anonymous=False, station_id=station_id,
+                     status="new", client_time=now, created_at=now, updated_at=now)
+                for i in ids
+            ]  # fmt: skip
+            events = [
+                dict(report_id=i, type="created", at=now, actor_id=user_id, reporter_visible=True,
+                     data={"kind": "alarm", "category": "medical", "station_id": station_id, "media_count": 0})
+                for i in ids
+            ]  # fmt: skip
+            sync_ops = [dict(op_id=str(uuid.uuid4()), user_id=user_id, type="report.create", applied_at=now) for _ in ids]
+            db.session.execute(sa.insert(Report), reports)
+            db.session.execute(sa.insert(TimelineEvent), events)
+            db.session.execute(sa.insert(SyncOp), sync_ops)
+            db.session.commit()
+        return total / (time.perf_counter() - started)
+
+
+def run(kind: str, total: int) -> list[dict]:
+    instance = Path(tempfile.mkdtemp(prefix="lianbao-bench-"))
+    url = _create_pg_database() if kind == "postgresql" else f"sqlite:///{instance / 'bench.db'}"
+    app = _prepare(url, instance)
+    server = ServerProcess(url, instance).start()
+    rows = []
+    try:
+        token = requests.post(server.url + "/api/v1/devices", json={"platform": "bench"}).json()["token"]
+        _push_rate(server.url, token, 10, 50)  # warm up
+        raw = _raw_rate(app, 100, total)
+        for batch in BATCHES:
+            n = min(total, 300) if batch == 1 else total
+            rate = _push_rate(server.url, token, batch, n)
+            rows.append(
+                {
+                    "database": kind,
+                    "batch": batch,
+                    "ops": n,
+                    "push_ops_per_s": round(rate, 1),
+                    "raw_rows_per_s": round(raw, 1),
+                    "ratio": round(rate / raw, 3),
+                }
+            )
+    finally:
+        server.stop()
+        if kind == "postgresql":
+            from server.extensions import db
+
+            with app.app_context():
+                db.engine.dispose()
+            _drop_pg_database(url)
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--ops", type=int, default=2000)
+    parser.add_argument("--sqlite-only", action="store_true")
+    args = parser.parse_args()
+    kinds = ["sqlite"]
+    if not args.sqlite_only:
+        try:
+            sa.create_engine(PG_ADMIN_URL).connect().close()
+            kinds.append("postgresql")
+        except sa.exc.OperationalError:
+            print("PostgreSQL not reachable; SQLite only", file=sys.stderr)
+    rows = [row for kind in kinds for row in run(kind, args.ops)]
+    print(f"\n{'database':<11}{'batch':>6}{'ops':>7}{'push ops/s':>12}{'raw rows/s':>12}{'push/raw':>10}")
+    for r in rows:
+        print(f"{r['database']:<11}{r['batch']:>6}{r['ops']:>7}{r['push_ops_per_s']:>12}{r['raw_rows_per_s']:>12}{r['ratio']:>10}")
+    out = ROOT / "bench" / "results" / "ingest.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"at": datetime.now(UTC).isoformat(), "rows": rows}, indent=2))
+    print(f"\nwritten {out.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
