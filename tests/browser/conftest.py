@@ -57,11 +57,12 @@ class RequestLog:
             return []
         return [json.loads(line) for line in self.path.read_text().splitlines() if line.strip()]
 
-    def mark(self) -> int:
-        return len(self.entries())
+    def mark(self) -> float:
+        """Now, on the server's clock (same machine): entries are stamped when the request arrived."""
+        return time.time()
 
-    def since(self, mark: int) -> list[dict]:
-        return self.entries()[mark:]
+    def since(self, mark: float) -> list[dict]:
+        return [e for e in self.entries() if e["t"] >= mark]
 
 
 @pytest.fixture
