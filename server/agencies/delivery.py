@@ -29,11 +29,8 @@ def deliver(entry: OutboxEntry) -> None:
     relay = db.session.get(Relay, entry.ref)
     if relay is None:
         raise GiveUp(f"relay {entry.ref} does not exist")
-    if relay.delivered_at is not None:
-        # Delivered by an earlier attempt whose outcome was saved but whose entry was not (a crash):
-        # the agency already has it, so sending again would only make a duplicate.
-        db.session.commit()
-        return
+    # No "already delivered?" shortcut: the relay's outcome and the entry's are committed together, and
+    # a relay a portal user has already opened must still reach the agency's own system.
     agency = relay.agency
     if agency.delivery != "webhook" or not agency.url or not agency.secret:
         raise GiveUp("该单位未配置接收地址 / the agency has no webhook configured")

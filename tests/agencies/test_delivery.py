@@ -207,3 +207,17 @@ def test_the_agency_downloads_the_evidence_from_the_delivered_link_without_a_log
     assert download.status_code == 200 and download.data == photo
     query = link.query.replace("token=", "token=x")
     assert linkage.api.client.get(f"{link.path}?{query}").status_code in (401, 403, 404)
+
+
+def test_a_relay_already_opened_in_the_portal_still_reaches_the_agencys_system(linkage, receiver):
+    agency = linkage.agency("丽水市120急救指挥中心", url=f"{receiver.url}/json")
+    token = linkage.portal_user(agency["id"], "agency.120")
+    report_id = fall_in_the_rain(linkage.api)
+    relay_id = linkage.relay(report_id, [agency["id"]])["items"][0]["relay_id"]
+    assert linkage.api.get(f"/api/v1/agency/cases/{relay_id}", token).get_json()["state"] == "delivered"
+
+    assert linkage.drain() == 1
+
+    assert receiver.delivered == {relay_id: 1}
+    assert linkage.relay_row(relay_id)["state"] == "delivered"
+    assert linkage.timeline_types(report_id).count("relay.delivered") == 1
