@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -19,26 +20,43 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def chromium():
+def in_browser():
+    """Run a scenario against Chromium in a thread of its own.
+
+    Playwright's sync API refuses to start while another sync Playwright (the citizen tests' session-wide
+    browser) owns this thread's event loop; a dedicated thread has none, so both suites can run in one session.
+    """
     if not Path(CHROMIUM).exists() or not (ROOT / "pwa" / "dist" / "console.js").exists():
         pytest.skip("needs Debian's chromium and a built PWA (npm run build)")
-    from playwright.sync_api import sync_playwright
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="console-chromium")
+    state: dict = {}
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
+    def start() -> None:
+        from playwright.sync_api import sync_playwright
+
+        state["playwright"] = sync_playwright().start()
+        state["browser"] = state["playwright"].chromium.launch(executable_path=CHROMIUM, args=ARGS)
+
+    def stop() -> None:
+        state["browser"].close()
+        state["playwright"].stop()
+
+    pool.submit(start).result()
+
+    def run(scenario, *args):
+        return pool.submit(scenario, state["browser"], *args).result()
+
+    yield run
+    pool.submit(stop).result()
+    pool.shutdown()
 
 
-@pytest.fixture
-def page(chromium):
-    context = chromium.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
-    page = context.new_page()
+def new_page(browser, **options):
+    page = browser.new_context(locale="zh-CN", **options).new_page()
     page.problems = []
     page.on("pageerror", lambda exc: page.problems.append(str(exc)))
     page.on("console", lambda msg: msg.type == "error" and "Content Security Policy" in msg.text and page.problems.append(msg.text))
-    yield page
-    context.close()
+    return page
 
 
 def sign_in(page, url: str, username: str) -> None:
@@ -57,9 +75,13 @@ def wait_title(page, predicate, timeout: float = 5) -> None:
         page.wait_for_timeout(50)
 
 
-def test_dispatcher_sees_a_new_report_live_and_the_citizen_hears_the_status_change(api, live_server, page):
+def test_dispatcher_sees_a_new_report_live_and_the_citizen_hears_the_status_change(api, live_server, in_browser):
     api.bureau()
-    url = live_server.url
+    in_browser(dispatcher_scenario, live_server.url)
+
+
+def dispatcher_scenario(browser, url: str) -> None:
+    page = new_page(browser, viewport={"width": 1280, "height": 800})
     sign_in(page, url, "dispatcher")
     page.evaluate("window.__sameDocument = true")
 
@@ -99,28 +121,39 @@ def test_dispatcher_sees_a_new_report_live_and_the_citizen_hears_the_status_chan
         assert "28.45000" in page.inner_text(".coords")
     finally:
         citizen.close()
+        page.context.close()
     assert page.problems == []
 
 
-def test_console_speaks_english_when_switched_and_fits_a_phone(api, live_server, chromium):
+def test_console_speaks_english_when_switched_and_fits_a_phone(api, live_server, in_browser):
     api.bureau()
-    context = chromium.new_context(viewport={"width": 360, "height": 740})
-    page = context.new_page()
+    in_browser(phone_scenario, live_server.url)
+
+
+def phone_scenario(browser, url: str) -> None:
+    page = new_page(browser, viewport={"width": 360, "height": 740})
     try:
-        sign_in(page, live_server.url, "officer.a")
+        sign_in(page, url, "officer.a")
         page.click("button.lang")
         page.wait_for_selector("text=Case queue")
-        width = page.evaluate("document.documentElement.scrollWidth")
-        assert width <= 360
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
     finally:
-        context.close()
+        page.context.close()
 
 
-def test_a_citizen_token_does_not_open_the_console(api, live_server, page):
+def test_a_failed_sign_in_does_not_open_the_console(api, live_server, in_browser):
     api.bureau()
-    page.goto(f"{live_server.url}/console")
-    page.fill("input[name=username]", "nobody")
-    page.fill("input[name=password]", "wrong-password-1")
-    page.click("button[type=submit]")
-    page.wait_for_selector("[role=alert]")
-    assert page.query_selector(".queue-panel") is None
+    in_browser(failed_login_scenario, live_server.url)
+
+
+def failed_login_scenario(browser, url: str) -> None:
+    page = new_page(browser)
+    try:
+        page.goto(f"{url}/console")
+        page.fill("input[name=username]", "nobody")
+        page.fill("input[name=password]", "wrong-password-1")
+        page.click("button[type=submit]")
+        page.wait_for_selector("[role=alert]")
+        assert page.query_selector(".queue-panel") is None
+    finally:
+        page.context.close()
