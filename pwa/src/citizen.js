@@ -20,7 +20,13 @@ function registerServiceWorker(rerender) {
   };
   // Only the user's tap reloads; the first install's clients.claim() must not reload a page mid-report.
   navigator.serviceWorker.addEventListener("controllerchange", () => reloading && location.reload());
-  navigator.serviceWorker.register("/sw.js", { scope: "/" }).then((registration) => {
+  // register() on every load would make the browser fetch /sw.js even with no signal; once registered, ask
+  // for an update only when the phone believes it is online (and every 30 minutes).
+  const checkForUpdate = (registration) => navigator.onLine && registration.update().catch(() => null);
+  navigator.serviceWorker
+    .getRegistration("/")
+    .then((existing) => (existing?.active ? (checkForUpdate(existing), existing) : navigator.serviceWorker.register("/sw.js", { scope: "/" })))
+    .then((registration) => {
     if (registration.waiting && navigator.serviceWorker.controller) offer(registration.waiting);
     registration.addEventListener("updatefound", () => {
       const worker = registration.installing;
@@ -28,7 +34,9 @@ function registerServiceWorker(rerender) {
         if (worker.state === "installed" && navigator.serviceWorker.controller) offer(worker);
       });
     });
-    setInterval(() => registration.update().catch(() => null), 30 * 60 * 1000);
+    setInterval(() => checkForUpdate(registration), 30 * 60 * 1000);
+    // Later, not at once: right after the signal returns the uplink belongs to the outbox.
+    window.addEventListener("online", () => setTimeout(() => checkForUpdate(registration), 30000));
   });
 }
 

@@ -82,6 +82,7 @@ class RequestLog:
             "path": environ.get("PATH_INFO"),
             "length": int(environ.get("CONTENT_LENGTH") or 0),
             "upload_offset": environ.get("HTTP_UPLOAD_OFFSET"),
+            "service_worker": environ.get("HTTP_SERVICE_WORKER"),  # "script": the browser's own update check
         }
 
         def logging_start_response(status, headers, exc_info=None):

@@ -105,6 +105,27 @@ def open_app(page, web) -> None:
     page.goto(web.url + "/")
     wait_until(lambda: page.evaluate("() => !!(navigator.serviceWorker && navigator.serviceWorker.controller)"), "the service worker")
     wait_until(lambda: any(e["path"] == "/api/v1/devices" for e in web.requests.entries()), "device registration")
+    # The first open ends with the live connection and a feed pull; let that settle so a busy machine's slow
+    # answers are not mistaken for traffic after the test cuts the network.
+    wait_until(lambda: any(e["path"] == "/api/v1/sync/pull" for e in web.requests.entries()), "the first feed pull")
+    wait_until(lambda: time.time() - max(e["t"] for e in web.requests.entries()) > 0.7, "a quiet network")
+
+
+def _refuse(route) -> None:
+    route.abort("internetdisconnected")
+
+
+def go_offline(context) -> None:
+    """No signal: the page, the service worker, and the browser's own service-worker update check."""
+    context.set_offline(True)
+    # set_offline covers the page and the worker's fetches, but not the browser's check for a new /sw.js on
+    # navigation; refuse every request of the context too, as a dead radio would.
+    context.route("**/*", _refuse)
+
+
+def go_online(context) -> None:
+    context.unroute("**/*", _refuse)
+    context.set_offline(False)
 
 
 def wait_js(page, expression: str, what: str, timeout: float = 20) -> object:
