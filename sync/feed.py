@@ -12,7 +12,13 @@ from server.reports.timeline import event_dict
 
 
 def pull(user: User, cursor: int, limit: int) -> dict:
-    """Events after `cursor`; the returned cursor is the last seq served (or the one given, if none)."""
+    """Events after `cursor`; the returned cursor is the last seq served (or the one given, if none).
+
+    Agency users get no feed: a case's timeline holds staff notes and other agencies' relays, and what an
+    agency may see is only what was shared with it (the portal's /agency/cases and its live room).
+    """
+    if user.role == "agency":
+        return {"events": [], "cursor": cursor}
     query = (
         sa.select(TimelineEvent)
         .join(Report, Report.id == TimelineEvent.report_id)

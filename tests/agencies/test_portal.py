@@ -110,11 +110,6 @@ def test_the_portal_is_for_agency_users_only(linkage):
     assert linkage.api.get(f"/api/v1/agency/cases/{s['relay_id']}", linkage.dispatcher).status_code == 403
 
 
-@pytest.mark.xfail(
-    reason="sync/feed.py (sync owner) serves agency users every event of a relayed case, staff notes included; "
-    "it should give the agency role no feed (the portal and its live room are the agency's view)",
-    strict=False,
-)
 def test_an_agency_user_cannot_read_unshared_fields_through_the_change_feed(linkage):
     s = relay_setup(linkage)
     events = linkage.api.get("/api/v1/sync/pull?cursor=0", s["medical"]).get_json()["events"]
