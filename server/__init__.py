@@ -62,6 +62,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app,
         async_mode=app.config.get("SOCKETIO_ASYNC_MODE") or _socketio_async_mode(),
         message_queue=app.config["REDIS_URL"],
+        channel=app.config["SOCKETIO_CHANNEL"],
         cors_allowed_origins=app.config.get("SOCKETIO_CORS_ORIGINS", []),
     )
     errors.init_app(app)

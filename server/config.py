@@ -34,6 +34,8 @@ def from_environment() -> dict:
         "SQLALCHEMY_DATABASE_URI": _database_url(instance),
         "MEDIA_DIR": os.environ.get("MEDIA_DIR", str(instance / "media")),
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
+        # Deployments sharing one Redis keep their live events apart by channel (pub/sub ignores the db number).
+        "SOCKETIO_CHANNEL": os.environ.get("SOCKETIO_CHANNEL", "lianbao"),
         "VAPID_PRIVATE_KEY_PATH": os.environ.get("VAPID_PRIVATE_KEY_PATH", str(instance / "vapid_private.pem")),
         "VAPID_PUBLIC_KEY_PATH": os.environ.get("VAPID_PUBLIC_KEY_PATH", str(instance / "vapid_public.txt")),
         "VAPID_SUBJECT": os.environ.get("VAPID_SUBJECT", "mailto:ops@lianbao.invalid"),
