@@ -157,3 +157,30 @@ def failed_login_scenario(browser, url: str) -> None:
         assert page.query_selector(".queue-panel") is None
     finally:
         page.context.close()
+
+
+def test_video_evidence_plays_from_a_signed_link_that_seeks_with_range(api, live_server, in_browser):
+    from tests.sync.evidence import create_upload, declaration, mp4_bytes, patch, report_with_media
+
+    api.bureau()
+    token = api.device()
+    video = mp4_bytes(300_000)
+    item = declaration(video, kind="video", mime="video/mp4")
+    report_id = report_with_media(api, token, item)
+    location = create_upload(api.client, token, item, report_id).headers["Location"]
+    assert patch(api.client, token, location, 0, video).status_code == 204
+    src = in_browser(video_scenario, live_server.url, report_id, item["media_id"])
+    assert "expires=" in src and "token=" in src  # the player needs no bearer token
+    part = requests.get(f"{live_server.url}{src}", headers={"Range": "bytes=1000-1999"}, timeout=10)
+    assert part.status_code == 206 and part.content == video[1000:2000]
+
+
+def video_scenario(browser, url: str, report_id: str, media_id: str) -> str:
+    page = new_page(browser, viewport={"width": 1280, "height": 800})
+    try:
+        sign_in(page, url, "dispatcher")
+        page.click(f".case[data-report-id='{report_id}']")
+        page.click(f".media-item[data-media-id='{media_id}'] button")
+        return page.wait_for_selector(f".media-item[data-media-id='{media_id}'] video", timeout=5000).get_attribute("src")
+    finally:
+        page.context.close()

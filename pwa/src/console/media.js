@@ -1,7 +1,7 @@
 // Evidence items: verification badge, photo thumbnails (full size on click), audio and video players.
 import { useEffect, useState } from "preact/hooks";
 import { html } from "./html.js";
-import { mediaBlobUrl } from "./session.js";
+import { mediaBlobUrl, signedMediaUrl } from "./session.js";
 import { t } from "./strings.js";
 
 export function badge(item) {
@@ -44,12 +44,29 @@ function FullPhoto({ session, item, onClose }) {
   </div>`;
 }
 
+// Audio and video play from a signed link so the browser streams and seeks (Range) instead of loading it all.
+function useSignedUrl(session, mediaId, enabled) {
+  const [url, setUrl] = useState(null);
+  const [error, setError] = useState(null);
+  useEffect(() => {
+    if (!enabled) return undefined;
+    let live = true;
+    signedMediaUrl(session, mediaId)
+      .then((u) => live && setUrl(u))
+      .catch((err) => live && setError(err.message));
+    return () => {
+      live = false;
+    };
+  }, [mediaId, enabled]);
+  return [url, error];
+}
+
 export function MediaItem({ session, item }) {
   const ready = item.state === "complete";
   const [open, setOpen] = useState(false);
   const [play, setPlay] = useState(false);
   const [thumb] = useBlob(session, `/media/${item.media_id}/thumb`, ready && item.kind === "photo");
-  const [full, fullError] = useBlob(session, `/media/${item.media_id}`, ready && play && item.kind !== "photo");
+  const [full, fullError] = useSignedUrl(session, item.media_id, ready && play && item.kind !== "photo");
   const b = badge(item);
   return html`<li class="media-item" data-media-id=${item.media_id}>
     <span class=${"media-badge " + b.cls}>${b.text}</span>

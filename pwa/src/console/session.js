@@ -37,6 +37,12 @@ export function apiFor(session, onUnauthorized) {
   };
 }
 
+// A short-lived signed link: <audio>/<video> stream it with Range requests (seeking) without the token.
+export async function signedMediaUrl(session, mediaId) {
+  const link = await request(`/media/${mediaId}/link`, { token: session.token });
+  return link.url;
+}
+
 // Media need the bearer token, so they are fetched and shown through blob: URLs (revoke when done).
 export async function mediaBlobUrl(session, path) {
   const response = await fetch(`/api/v1${path}`, { headers: { Authorization: `Bearer ${session.token}` } });
