@@ -10,10 +10,10 @@ from server.agencies.models import AGENCY_TYPES, DELIVERIES, FORMATS, Agency
 from server.agencies.service import agency_dict, create_agency, update_agency
 from server.agencies.shared import base_url
 from server.auth.access import auth_required, is_staff_for, visible_report
+from server.cases.views import relay_dict
 from server.errors import ApiError
 from server.extensions import db
 from server.pagination import ListArgs, page
-from server.timeutil import isoformat
 
 bp = Blueprint("agencies", __name__, description="Linked agencies and relays")
 STAFF = ("officer", "dispatcher", "admin")
@@ -97,27 +97,7 @@ def relay(data, report_id):
         raise ApiError(404, "没有找到该报告 / Report not found")
     relays = relaying.relay_case(g.user, report, data["agency_ids"], dict(data["share"]), data["note"], base_url())
     db.session.commit()
-    return {"items": [staff_relay_dict(r) for r in relays]}
-
-
-def staff_relay_dict(relay) -> dict:
-    """A relay as the console shows it (same keys as the case detail's `relays`)."""
-    return {
-        "relay_id": relay.id,
-        "report_id": relay.report_id,
-        "agency_id": relay.agency_id,
-        "agency_name": relay.agency.name,
-        "agency_type": relay.agency.type,
-        "delivery": relay.agency.delivery,
-        "state": relay.state,
-        "share": relay.share,
-        "note": relay.note,
-        "attempts": relay.attempts,
-        "last_error": relay.last_error,
-        "created_at": isoformat(relay.created_at),
-        "delivered_at": isoformat(relay.delivered_at),
-        "answered_at": isoformat(relay.answered_at),
-    }
+    return {"items": [relay_dict(r) for r in relays]}
 
 
 def init_app(app, api) -> None:

@@ -18,6 +18,7 @@ from server.agencies.signing import sign_media_url
 from server.extensions import db
 from server.reports.categories import CATEGORIES
 from server.reports.models import Media, Report, TimelineEvent
+from server.reports.views import location_dict
 from server.stations.models import Station
 from server.timeutil import isoformat
 
@@ -49,16 +50,7 @@ def shared_case(relay: Relay, base: str) -> dict[str, Any]:
     """The case as this relay shares it, in the dict shape formats.py documents."""
     report: Report = relay.report
     share = {**SHARE_DEFAULTS, **(relay.share or {})}
-    location = None
-    if report.lat is not None and report.lon is not None:
-        location = {
-            "lat": report.lat,
-            "lon": report.lon,
-            "accuracy_m": report.accuracy_m,
-            "fixed_at": isoformat(report.fixed_at),
-            "source": report.location_source,
-            "landmark": report.landmark,
-        }
+    location = location_dict(report) if report.lat is not None and report.lon is not None else None
     station = report.station
     return {
         "id": report.id,

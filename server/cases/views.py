@@ -43,9 +43,11 @@ def case_summary(report: Report) -> dict[str, Any]:
 def relay_dict(relay: Relay) -> dict[str, Any]:
     return {
         "relay_id": relay.id,
+        "report_id": relay.report_id,
         "agency_id": relay.agency_id,
         "agency_name": relay.agency.name,
         "agency_type": relay.agency.type,
+        "delivery": relay.agency.delivery,
         "state": relay.state,
         "share": relay.share,
         "note": relay.note,
