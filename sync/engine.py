@@ -13,7 +13,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from server.auth.models import User
 from server.errors import ApiError
 from server.extensions import db
-from server.reports import schemas, service, timeline
+from server.reports import intake, schemas, service, timeline
 from server.reports.models import SyncOp
 
 log = logging.getLogger(__name__)
@@ -59,6 +59,10 @@ class OpEnvelope(Schema):
     payload = fields.Dict(required=True)
 
 
+# Schemas hold no per-load state: one instance serves every op (building one per op is measurable at 100 ops).
+ENVELOPE = OpEnvelope()
+
+
 class PushIn(Schema):
     ops = fields.List(fields.Raw(), required=True, validate=validate.Length(min=1, max=MAX_OPS_PER_PUSH))
 
@@ -79,8 +83,17 @@ def apply_ops(user: User, ops: list[Any]) -> list[dict]:
         results = []
         rejected_reports: set[str] = set()
         done = _applied_before(ops)
-        for raw in ops:
-            results.append(_apply_one(user, raw, rejected_reports, done))
+        index = 0
+        while index < len(ops):
+            end = index
+            while end < len(ops) and _is_create(ops[end]):
+                end += 1
+            if end > index:  # a run of report.create ops: the batch path
+                results.extend(_apply_creates(user, ops[index:end], rejected_reports, done))
+                index = end
+            else:
+                results.append(_apply_one(user, ops[index], rejected_reports, done))
+                index += 1
         db.session.commit()
     except OperationalError:
         db.session.rollback()
@@ -105,7 +118,7 @@ def _applied_before(ops: list[Any]) -> dict[str, SyncOp]:
 def _apply_one(user: User, raw: Any, rejected_reports: set[str], done: dict[str, SyncOp]) -> dict:
     op_id = raw.get("op_id") if isinstance(raw, dict) else None
     try:
-        op = OpEnvelope().load(raw if isinstance(raw, dict) else {})
+        op = ENVELOPE.load(raw if isinstance(raw, dict) else {})
     except ValidationError as exc:
         return _rejected(op_id, "validation", "操作格式错误 / malformed op", exc.normalized_messages())
     op_id = str(op["op_id"])
@@ -136,6 +149,80 @@ def _apply_one(user: User, raw: Any, rejected_reports: set[str], done: dict[str,
         return _rejected(op_id, "storage_error", "暂时无法保存，请重试 / could not store now, retry")
     done[op_id] = record  # the same op twice in one batch answers duplicate the second time
     return {"op_id": op_id, "status": "applied" if changed else "duplicate"}
+
+
+def _is_create(raw: Any) -> bool:
+    return isinstance(raw, dict) and raw.get("type") == "report.create"
+
+
+def _apply_creates(user: User, raws: list[dict], rejected_reports: set[str], done: dict[str, SyncOp]) -> list[dict]:
+    """A run of consecutive report.create ops: each checked exactly as `_apply_one` would, all stored by one flush.
+
+    The checks need the ops in order (an op id or report id taken by an earlier op of the run answers duplicate),
+    so they run first against the run's own bookkeeping; `done` and `rejected_reports` learn of the run only once
+    its flush succeeded. If the flush fails anyway, the savepoint is rolled back and the run goes op by op.
+    """
+    schema = OPS["report.create"][0]
+    envelopes: list[dict | None] = []
+    payloads: list[dict | ValidationError | None] = []
+    for raw in raws:
+        try:
+            op = ENVELOPE.load(raw)
+        except ValidationError as exc:
+            envelopes.append(None)
+            payloads.append(exc)
+            continue
+        envelopes.append(op)
+        if str(op["op_id"]) in done:
+            payloads.append(None)  # answers duplicate (or id_conflict) without looking at the payload
+            continue
+        try:
+            payloads.append(schema.load(op["payload"]))
+        except ValidationError as exc:
+            payloads.append(exc)
+    batch = intake.CreateBatch(user, [p for p in payloads if isinstance(p, dict)])
+    results: list[dict] = []
+    run_done: dict[str, SyncOp] = {}
+    run_rejected: set[str] = set()
+    for raw, op, payload in zip(raws, envelopes, payloads, strict=True):
+        if op is None:
+            assert isinstance(payload, ValidationError)
+            results.append(_rejected(raw.get("op_id"), "validation", "操作格式错误 / malformed op", payload.normalized_messages()))
+            continue
+        op_id = str(op["op_id"])
+        before = done.get(op_id) or run_done.get(op_id)
+        if before is not None:
+            if before.user_id != user.id or before.type != op["type"]:
+                results.append(_rejected(op_id, "id_conflict", "操作编号已被使用 / op_id already used"))
+            else:
+                results.append({"op_id": op_id, "status": "duplicate"})
+            continue
+        if isinstance(payload, ValidationError):
+            _remember_rejection(op, run_rejected)
+            results.append(_rejected(op_id, "validation", "输入有误 / invalid input", payload.normalized_messages()))
+            continue
+        assert payload is not None
+        try:
+            changed = batch.add(payload, op["client_time"])
+        except ApiError as exc:
+            _remember_rejection(op, run_rejected)
+            results.append(_rejected(op_id, exc.code, exc.message, exc.fields))
+            continue
+        record = SyncOp(op_id=op_id, user_id=user.id, type=op["type"])
+        batch.stage(record)
+        run_done[op_id] = record
+        results.append({"op_id": op_id, "status": "applied" if changed else "duplicate"})
+    if batch.objects:
+        try:
+            with db.session.begin_nested():
+                batch.flush()
+        except SQLAlchemyError:
+            log.warning("bulk insert of %d creates failed; applying them one by one", len(raws), exc_info=True)
+            return [_apply_one(user, raw, rejected_reports, done) for raw in raws]
+        batch.publish()
+    done.update(run_done)
+    rejected_reports |= run_rejected
+    return results
 
 
 def _remember_rejection(op: dict, rejected_reports: set[str]) -> None:

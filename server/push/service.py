@@ -60,18 +60,47 @@ def _clip(text: str, limit: int = 120) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+# Per-transaction caches in db.session.info: a push of 100 alarms asks for the same station's staff and their
+# subscriptions once, not 100 times. Dropped when the transaction ends, so a later transaction sees new staff.
+_RECIPIENTS_KEY = "push_alarm_recipients"
+_SUBSCRIPTIONS_KEY = "push_subscriptions"
+
+
+@sa.event.listens_for(sa.orm.Session, "after_transaction_end")
+def _forget(session, transaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_RECIPIENTS_KEY, None)
+        session.info.pop(_SUBSCRIPTIONS_KEY, None)
+
+
 def alarm_recipients(report: Report) -> list[User]:
     """Every active officer of the report's station, and the command centre's staff (dispatchers, officers posted there)."""
-    centre_ids = sa.select(Station.id).where(Station.is_command_centre.is_(True))
-    query = sa.select(User).where(
-        User.active.is_(True),
-        sa.or_(
-            sa.and_(User.role == "officer", User.station_id == report.station_id),
-            User.role == "dispatcher",
-            sa.and_(User.role == "officer", User.station_id.in_(centre_ids)),
-        ),
-    )
-    return list(db.session.scalars(query.order_by(User.id)))
+    cache: dict[int, list[User]] = db.session.info.setdefault(_RECIPIENTS_KEY, {})
+    if report.station_id not in cache:
+        centre_ids = sa.select(Station.id).where(Station.is_command_centre.is_(True))
+        query = sa.select(User).where(
+            User.active.is_(True),
+            sa.or_(
+                sa.and_(User.role == "officer", User.station_id == report.station_id),
+                User.role == "dispatcher",
+                sa.and_(User.role == "officer", User.station_id.in_(centre_ids)),
+            ),
+        )
+        cache[report.station_id] = list(db.session.scalars(query.order_by(User.id)))
+    return list(cache[report.station_id])
+
+
+def _subscriptions_of(user_ids: list[int]) -> list[PushSubscription]:
+    """The users' push subscriptions in id order, each user looked up once per transaction."""
+    cache: dict[int, list[PushSubscription]] = db.session.info.setdefault(_SUBSCRIPTIONS_KEY, {})
+    missing = [uid for uid in user_ids if uid not in cache]
+    if missing:
+        for uid in missing:
+            cache[uid] = []
+        rows = db.session.scalars(sa.select(PushSubscription).where(PushSubscription.user_id.in_(missing)).order_by(PushSubscription.id))
+        for subscription in rows:
+            cache[subscription.user_id].append(subscription)
+    return sorted((s for uid in user_ids for s in cache[uid]), key=lambda s: s.id)
 
 
 def _enqueue(users: list[User], build: Any, report: Report) -> int:
@@ -79,9 +108,7 @@ def _enqueue(users: list[User], build: Any, report: Report) -> int:
     by_id = {u.id: u for u in users}
     if not by_id:
         return 0
-    subscriptions = db.session.scalars(
-        sa.select(PushSubscription).where(PushSubscription.user_id.in_(by_id)).order_by(PushSubscription.id)
-    ).all()
+    subscriptions = _subscriptions_of(list(by_id))
     for subscription in subscriptions:
         payload = build(by_id[subscription.user_id])
         outbox.enqueue("push.send", str(subscription.id), {"subscription_id": subscription.id, "report_id": report.id, **payload})

@@ -12,6 +12,7 @@ from server.errors import ApiError
 from server.extensions import db
 from server.reports import timeline
 from server.reports.models import LocationFix, Media, Message, Report
+from server.stations.models import Station
 from server.stations.service import route_to_station
 from server.timeutil import utcnow
 
@@ -26,20 +27,27 @@ def _own_report(user: User, report_id: str) -> Report:
     return report
 
 
-def create_report(user: User, data: dict[str, Any], client_time: datetime | None) -> tuple[Report, bool]:
-    """Store a new report routed to its station; (report, False) when this report id is already stored."""
-    report_id = str(data["report_id"])
-    existing = db.session.get(Report, report_id)
-    if existing is not None:
-        if existing.reporter_id != user.id:
-            raise ApiError(409, "报告编号冲突 / report_id already used", "id_conflict", {"report_id": ["exists"]})
-        return existing, False
+def id_conflict() -> ApiError:
+    """The report id is stored already, by another identity (409)."""
+    return ApiError(409, "报告编号冲突 / report_id already used", "id_conflict", {"report_id": ["exists"]})
+
+
+def media_conflict(media_id: str) -> ApiError:
+    """The media id is declared already with other facts (409)."""
+    return ApiError(409, "媒体编号已被使用 / media_id already declared differently", "media_conflict", {"media_id": [media_id]})
+
+
+def check_on_behalf(user: User, data: dict[str, Any]) -> None:
+    """Only assistants file on behalf of a villager."""
     if data.get("on_behalf_of") and user.role != "assistant":
         raise ApiError(403, "只有警务助理可以代报 / only assistants file on behalf of others", fields={"on_behalf_of": ["not allowed"]})
+
+
+def new_report(user: User, data: dict[str, Any], client_time: datetime | None, station: Station) -> Report:
+    """The Report object for a validated `report.create` payload routed to `station` (not yet added)."""
     location = data["location"]
-    station = route_to_station(location.get("lat"), location.get("lon"))
-    report = Report(
-        id=report_id,
+    return Report(
+        id=str(data["report_id"]),
         reporter_id=user.id,
         on_behalf_of=data.get("on_behalf_of"),
         kind=data["kind"],
@@ -56,27 +64,61 @@ def create_report(user: User, data: dict[str, Any], client_time: datetime | None
         station_id=station.id,
         client_time=client_time,
     )
+
+
+def created_data(report: Report, station: Station, media_count: int) -> dict[str, Any]:
+    """The data of a report's 'created' timeline event."""
+    return {
+        "kind": report.kind,
+        "category": report.category,
+        "station_id": station.id,
+        "station_name": station.name,
+        "covert": report.covert,
+        "lat": report.lat,
+        "lon": report.lon,
+        "media_count": media_count,
+    }
+
+
+def create_report(user: User, data: dict[str, Any], client_time: datetime | None) -> tuple[Report, bool]:
+    """Store a new report routed to its station; (report, False) when this report id is already stored.
+
+    The batch intake (server/reports/intake.py) does the same for many creates at once; keep them alike.
+    """
+    report_id = str(data["report_id"])
+    existing = db.session.get(Report, report_id)
+    if existing is not None:
+        if existing.reporter_id != user.id:
+            raise id_conflict()
+        return existing, False
+    check_on_behalf(user, data)
+    location = data["location"]
+    station = route_to_station(location.get("lat"), location.get("lon"))
+    report = new_report(user, data, client_time, station)
     timeline.begin_write()
     db.session.add(report)
     db.session.flush()
     _declare(report, data.get("media") or [])
-    timeline.record(
-        report,
-        "created",
-        user,
-        {
-            "kind": report.kind,
-            "category": report.category,
-            "station_id": station.id,
-            "station_name": station.name,
-            "covert": report.covert,
-            "lat": report.lat,
-            "lon": report.lon,
-            "media_count": len(data.get("media") or []),
-        },
-        reporter_visible=True,
-    )
+    timeline.record(report, "created", user, created_data(report, station, len(data.get("media") or [])), reporter_visible=True)
     return report, True
+
+
+def new_media(report_id: str, item: dict[str, Any]) -> Media:
+    """The Media object for one validated declaration (not yet added)."""
+    return Media(
+        id=str(item["media_id"]),
+        report_id=report_id,
+        kind=item["kind"],
+        mime=item["mime"],
+        size=item["size"],
+        sha256=item["sha256"],
+        variant=item.get("variant", "original"),
+    )
+
+
+def same_media(known: tuple[str, str, int], report_id: str, item: dict[str, Any]) -> bool:
+    """Whether a declaration repeats a known one (report id, sha256, size): a no-op rather than a conflict."""
+    return known == (report_id, item["sha256"], item["size"])
 
 
 def _declare(report: Report, items: list[dict]) -> int:
@@ -86,21 +128,10 @@ def _declare(report: Report, items: list[dict]) -> int:
         media_id = str(item["media_id"])
         existing = db.session.get(Media, media_id)
         if existing is not None:
-            same = (existing.report_id, existing.sha256, existing.size) == (report.id, item["sha256"], item["size"])
-            if not same:
-                raise ApiError(409, "媒体编号已被使用 / media_id already declared differently", "media_conflict", {"media_id": [media_id]})
+            if not same_media((existing.report_id, existing.sha256, existing.size), report.id, item):
+                raise media_conflict(media_id)
             continue
-        db.session.add(
-            Media(
-                id=media_id,
-                report_id=report.id,
-                kind=item["kind"],
-                mime=item["mime"],
-                size=item["size"],
-                sha256=item["sha256"],
-                variant=item.get("variant", "original"),
-            )
-        )
+        db.session.add(new_media(report.id, item))
         added += 1
     db.session.flush()
     return added

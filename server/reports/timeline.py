@@ -58,17 +58,27 @@ def record(
     )
     db.session.add(event)
     db.session.flush()
+    published(report, event, actor)
+    return event
+
+
+def published(report: Report, event: TimelineEvent, actor: User | None) -> None:
+    """Publish a flushed event live once the transaction commits, and queue the pushes it calls for.
+
+    Shared by `record` and by bulk writers (the batch intake), which insert many events in one flush.
+    """
     staff_payload = event_dict(event)
     if actor is not None:
         staff_payload["data"] = {**staff_payload["data"], "actor": actor_label(actor, reporter_view=False)}
-    reporter_payload = event_dict(event) if reporter_visible else None
+    reporter_payload = event_dict(event) if event.reporter_visible else None
+    # Read now: after the commit the report is expired, and reading it there would cost a SELECT per event.
+    report_id, station_id, reporter_id = report.id, report.station_id, report.reporter_id
     from server import realtime
 
-    after_commit(lambda: realtime.publish(report.id, report.station_id, report.reporter_id, staff_payload, reporter_payload))
+    after_commit(lambda: realtime.publish(report_id, station_id, reporter_id, staff_payload, reporter_payload))
     from server.push import service as push
 
     push.on_timeline_event(report, event)
-    return event
 
 
 def actor_label(actor: User, reporter_view: bool) -> str:

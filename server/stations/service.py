@@ -20,15 +20,28 @@ def command_centre() -> Station:
     return station
 
 
+def stations_for_routing() -> list[Station]:
+    """The stations a position can be routed to (all but the command centre), in routing order; load once per batch."""
+    query = sa.select(Station).where(Station.is_command_centre.is_(False), Station.jurisdiction.is_not(None)).order_by(Station.id)
+    return list(db.session.scalars(query))
+
+
+def route(stations: list[Station], lat: float | None, lon: float | None) -> Station | None:
+    """The first of `stations` whose jurisdiction holds the position; None means the command centre."""
+    if lat is None or lon is None:
+        return None
+    for station in stations:
+        if contains(station.jurisdiction, lat, lon):
+            return station
+    return None
+
+
 def route_to_station(lat: float | None, lon: float | None) -> Station:
     """The station whose jurisdiction holds the position; the command centre when none does or there is no fix."""
     if lat is not None and lon is not None:
-        stations = db.session.scalars(
-            sa.select(Station).where(Station.is_command_centre.is_(False), Station.jurisdiction.is_not(None)).order_by(Station.id)
-        )
-        for station in stations:
-            if contains(station.jurisdiction, lat, lon):
-                return station
+        station = route(stations_for_routing(), lat, lon)
+        if station is not None:
+            return station
     return command_centre()
 
 
