@@ -112,6 +112,9 @@ class CreateBatch:
         """After a successful flush: live events after commit and queued pushes, as `timeline.record` does."""
         for report, event in self.created:
             timeline.published(report, event, self.user)
+        # Insert the queued pushes now, outside any op's savepoint: left pending, they would be flushed inside the
+        # next op's savepoint and vanish with it if that op were rolled back.
+        db.session.flush()
 
 
 def _number_on_sqlite(events: list[TimelineEvent]) -> None:
