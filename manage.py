@@ -62,7 +62,9 @@ def run(host: str, port: int, worker: bool | None) -> None:
     if worker if worker is not None else app.config["IN_PROCESS_WORKER"]:
         gevent.spawn(outbox.run_forever, app)
     _banner(host, port)
-    socketio.run(app, host=host, port=port, log_output=False, allow_unsafe_werkzeug=False)
+    from server.serving import NoDelayHandler
+
+    socketio.run(app, host=host, port=port, log_output=False, allow_unsafe_werkzeug=False, handler_class=NoDelayHandler)
 
 
 def _banner(host: str, port: int) -> None:
