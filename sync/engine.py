@@ -115,7 +115,7 @@ def _applied_before(ops: list[Any]) -> dict[str, SyncOp]:
     return {row.op_id: row for row in db.session.scalars(sa.select(SyncOp).where(SyncOp.op_id.in_(ids)))}
 
 
-def _apply_one(user: User, raw: Any, rejected_reports: set[str], done: dict[str, SyncOp]) -> dict:
+def _apply_one(user: User, raw: Any, rejected_reports: set[str], done: dict[str, SyncOp | intake.StagedOp]) -> dict:
     op_id = raw.get("op_id") if isinstance(raw, dict) else None
     try:
         op = ENVELOPE.load(raw if isinstance(raw, dict) else {})
@@ -155,7 +155,7 @@ def _is_create(raw: Any) -> bool:
     return isinstance(raw, dict) and raw.get("type") == "report.create"
 
 
-def _apply_creates(user: User, raws: list[dict], rejected_reports: set[str], done: dict[str, SyncOp]) -> list[dict]:
+def _apply_creates(user: User, raws: list[dict], rejected_reports: set[str], done: dict[str, SyncOp | intake.StagedOp]) -> list[dict]:
     """A run of consecutive report.create ops: each checked exactly as `_apply_one` would, all stored by one flush.
 
     The checks need the ops in order (an op id or report id taken by an earlier op of the run answers duplicate),
@@ -182,7 +182,7 @@ def _apply_creates(user: User, raws: list[dict], rejected_reports: set[str], don
             payloads.append(exc)
     batch = intake.CreateBatch(user, [p for p in payloads if isinstance(p, dict)])
     results: list[dict] = []
-    run_done: dict[str, SyncOp] = {}
+    run_done: dict[str, SyncOp | intake.StagedOp] = {}
     run_rejected: set[str] = set()
     for raw, op, payload in zip(raws, envelopes, payloads, strict=True):
         if op is None:
@@ -208,11 +208,9 @@ def _apply_creates(user: User, raws: list[dict], rejected_reports: set[str], don
             _remember_rejection(op, run_rejected)
             results.append(_rejected(op_id, exc.code, exc.message, exc.fields))
             continue
-        record = SyncOp(op_id=op_id, user_id=user.id, type=op["type"])
-        batch.stage(record)
-        run_done[op_id] = record
+        run_done[op_id] = batch.stage_op(op_id, op["type"])
         results.append({"op_id": op_id, "status": "applied" if changed else "duplicate"})
-    if batch.objects:
+    if batch.pending:
         try:
             with db.session.begin_nested():
                 batch.flush()

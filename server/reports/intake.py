@@ -1,6 +1,9 @@
 """Many `report.create` ops of one push at once: the same checks as `service.create_report`, one query per kind of
-lookup for the whole run, and every row inserted by one flush (SQLAlchemy batches the INSERTs, RETURNING the
-timeline seqs in order).
+lookup for the whole run, and every row inserted by one Core INSERT per table (executemany; on PostgreSQL the
+timeline seqs come back by RETURNING, in order).
+
+No ORM objects are built: the rows are plain dicts carrying every value the ORM would have set, Python-side column
+defaults included, and the publish step reads light attribute views of them.
 
 `service.create_report` stays the reference for a single create; keep the two alike.
 """
@@ -8,16 +11,26 @@ timeline seqs in order).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 
 from server.auth.models import User
 from server.extensions import db
 from server.reports import service, timeline
-from server.reports.models import Media, Report, TimelineEvent
+from server.reports.models import Media, Report, SyncOp, TimelineEvent
 from server.stations.models import Station
 from server.stations.service import command_centre, route, stations_for_routing
+from server.timeutil import utcnow
+
+
+class StagedOp(NamedTuple):
+    """An op record staged with the run: what a later op with the same op id is checked against."""
+
+    op_id: str
+    user_id: int
+    type: str
 
 
 class CreateBatch:
@@ -40,8 +53,12 @@ class CreateBatch:
             self.media = {media_id: (report_id, sha256, size) for media_id, report_id, sha256, size in rows}
         self.stations = stations_for_routing() if payloads else []
         self._centre: Station | None = None
-        self.objects: list[Any] = []
-        self.created: list[tuple[Report, TimelineEvent]] = []
+        # Rows to insert, in staging order; timestamps are filled in by `flush`, as the ORM fills them at flush time.
+        self.report_rows: list[dict[str, Any]] = []
+        self.media_rows: list[dict[str, Any]] = []
+        self.op_rows: list[dict[str, Any]] = []
+        # per accepted create: (its report row, an attribute view of it, its 'created' event row)
+        self.created: list[tuple[dict[str, Any], SimpleNamespace, dict[str, Any]]] = []
 
     def _command_centre(self) -> Station:
         if self._centre is None:
@@ -62,11 +79,14 @@ class CreateBatch:
         service.check_on_behalf(self.user, data)
         location = data["location"]
         station = route(self.stations, location.get("lat"), location.get("lon")) or self._command_centre()
-        report = service.new_report(self.user, data, client_time, station)
-        report.station = station  # wording an alarm push reads it: no lazy load per report
+        row = service.report_values(self.user, data, client_time, station)
+        # The Report columns' Python-side defaults that `report_values` leaves to the ORM (Core gets no object).
+        row["status"] = "new"
+        row["assigned_officer_id"] = None
+        report = SimpleNamespace(**row, station=station)  # what `created_data` and the publish step read
         items = data.get("media") or []
         declared: dict[str, tuple[str, str, int]] = {}
-        media: list[Media] = []
+        media: list[dict[str, Any]] = []
         for item in items:
             media_id = str(item["media_id"])
             known = declared.get(media_id) or self.media.get(media_id)
@@ -75,58 +95,93 @@ class CreateBatch:
                     raise service.media_conflict(media_id)
                 continue
             declared[media_id] = (report_id, item["sha256"], item["size"])
-            media.append(service.new_media(report_id, item))
-        event = TimelineEvent(
-            report_id=report_id,
-            type="created",
-            actor_id=self.user.id,
-            data=service.created_data(report, station, len(items)),
-            reporter_visible=True,
-        )
+            media_row = service.media_values(report_id, item)
+            # The Media columns' Python-side defaults.
+            media_row.update(state="declared", verification="pending", received_bytes=0, storage_key=None)
+            media_row.update(upload_expires_at=None, completed_at=None)
+            media.append(media_row)
+        event = {
+            "report_id": report_id,
+            "type": "created",
+            "actor_id": self.user.id,
+            "data": service.created_data(report, station, len(items)),  # type: ignore[arg-type]
+            "reporter_visible": True,
+        }
         # Only now, when the op is accepted, do its ids count as taken for the ops after it.
         self.reporters[report_id] = self.user.id
         self.media.update(declared)
-        self.objects += [report, *media]
-        self.created.append((report, event))
+        self.report_rows.append(row)
+        self.media_rows += media
+        self.created.append((row, report, event))
         return True
 
-    def stage(self, obj: Any) -> None:
-        """Another row to insert with the run (the ops' SyncOp records)."""
-        self.objects.append(obj)
+    def stage_op(self, op_id: str, type_: str) -> StagedOp:
+        """The op record (SyncOp row) of an accepted op, inserted with the run."""
+        staged = StagedOp(op_id, self.user.id, type_)
+        self.op_rows.append({"op_id": op_id, "user_id": self.user.id, "type": type_})
+        return staged
+
+    @property
+    def pending(self) -> bool:
+        """Whether `flush` has any row to insert."""
+        return bool(self.report_rows or self.op_rows)
 
     def flush(self) -> None:
-        """Insert everything staged, batched per table; the caller holds a savepoint to fall back on.
+        """Insert everything staged, one executemany per table, parents first; the caller holds a savepoint.
 
-        Two flushes, not one: the unit of work orders INSERTs only along relationships, and TimelineEvent has none
-        to Report, so in one flush its rows could go first and break the foreign key.
+        The Python-side column defaults (utcnow timestamps, one call per row and column as the ORM makes them)
+        are set here explicitly: every row of one executemany must carry the same keys.
         """
         timeline.begin_write()
-        db.session.add_all(self.objects)
-        db.session.flush()
-        events = [event for _, event in self.created]
-        _number_on_sqlite(events)
-        db.session.add_all(events)
-        db.session.flush()
+        for row, report, _ in self.created:
+            row["created_at"] = report.created_at = utcnow()
+            row["updated_at"] = report.updated_at = utcnow()
+        for row in self.media_rows:
+            row["created_at"] = utcnow()
+        for row in self.op_rows:
+            row["applied_at"] = utcnow()
+        if self.report_rows:
+            db.session.execute(sa.insert(Report.__table__), self.report_rows)
+        if self.media_rows:
+            db.session.execute(sa.insert(Media.__table__), self.media_rows)
+        if self.op_rows:
+            db.session.execute(sa.insert(SyncOp.__table__), self.op_rows)
+        events = [event for _, _, event in self.created]
+        if not events:
+            return
+        for event in events:
+            event["at"] = utcnow()
+        table = TimelineEvent.__table__
+        if _number_on_sqlite(events):
+            db.session.execute(sa.insert(table), events)
+        else:
+            returning = sa.insert(table).returning(table.c.seq, sort_by_parameter_order=True)
+            seqs = db.session.scalars(returning, events).all()
+            for event, seq in zip(events, seqs, strict=True):
+                event["seq"] = seq
 
     def publish(self) -> None:
-        """After a successful flush: live events after commit and queued pushes, as `timeline.record` does."""
-        for report, event in self.created:
-            timeline.published(report, event, self.user)
+        """After a successful flush: live events after commit and queued pushes, as `timeline.record` does.
+
+        The report and the event are attribute views of the inserted rows, carrying every column.
+        """
+        for _, report, event in self.created:
+            timeline.published(report, SimpleNamespace(**event), self.user)  # type: ignore[arg-type]
         # Insert the queued pushes now, outside any op's savepoint: left pending, they would be flushed inside the
         # next op's savepoint and vanish with it if that op were rolled back.
         db.session.flush()
 
 
-def _number_on_sqlite(events: list[TimelineEvent]) -> None:
-    """On SQLite, give the events the seqs AUTOINCREMENT would, so their INSERT is one executemany.
+def _number_on_sqlite(events: list[dict[str, Any]]) -> bool:
+    """On SQLite, give the events the seqs AUTOINCREMENT would, so their INSERT is one executemany; True if done.
 
     SQLAlchemy cannot batch an INSERT .. RETURNING on SQLite when it must match returned keys to rows (no
     sentinel support), so every event would be its own statement. The feed-clock lock taken by
     `timeline.begin_write` is SQLite's database write lock: no other writer can take a seq meanwhile. PostgreSQL
     batches the RETURNING form (INSERT .. SELECT .. ORDER BY), in parameter order, and keeps its sequence.
     """
-    if not events or db.session.get_bind().dialect.name != "sqlite":
-        return
+    if db.session.get_bind().dialect.name != "sqlite":
+        return False
     assert "feed_locked" in db.session.info, "seqs are only safe to assign under the feed-clock lock"
     # AUTOINCREMENT never reuses a seq: the next one is above both the recorded high-water mark and the rows.
     last = db.session.scalar(
@@ -136,4 +191,5 @@ def _number_on_sqlite(events: list[TimelineEvent]) -> None:
         )
     )
     for offset, event in enumerate(events, start=1):
-        event.seq = int(last or 0) + offset
+        event["seq"] = int(last or 0) + offset
+    return True

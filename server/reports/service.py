@@ -45,25 +45,30 @@ def check_on_behalf(user: User, data: dict[str, Any]) -> None:
 
 def new_report(user: User, data: dict[str, Any], client_time: datetime | None, station: Station) -> Report:
     """The Report object for a validated `report.create` payload routed to `station` (not yet added)."""
+    return Report(**report_values(user, data, client_time, station))
+
+
+def report_values(user: User, data: dict[str, Any], client_time: datetime | None, station: Station) -> dict[str, Any]:
+    """The column values a new report takes from its payload (the batch intake inserts them without an object)."""
     location = data["location"]
-    return Report(
-        id=str(data["report_id"]),
-        reporter_id=user.id,
-        on_behalf_of=data.get("on_behalf_of"),
-        kind=data["kind"],
-        category=data["category"],
-        description=data.get("description") or "",
-        lat=location.get("lat"),
-        lon=location.get("lon"),
-        accuracy_m=location.get("accuracy_m"),
-        fixed_at=location.get("fixed_at"),
-        location_source=location["source"],
-        landmark=location.get("landmark"),
-        covert=data.get("covert", False),
-        anonymous=data.get("anonymous", False),
-        station_id=station.id,
-        client_time=client_time,
-    )
+    return {
+        "id": str(data["report_id"]),
+        "reporter_id": user.id,
+        "on_behalf_of": data.get("on_behalf_of"),
+        "kind": data["kind"],
+        "category": data["category"],
+        "description": data.get("description") or "",
+        "lat": location.get("lat"),
+        "lon": location.get("lon"),
+        "accuracy_m": location.get("accuracy_m"),
+        "fixed_at": location.get("fixed_at"),
+        "location_source": location["source"],
+        "landmark": location.get("landmark"),
+        "covert": data.get("covert", False),
+        "anonymous": data.get("anonymous", False),
+        "station_id": station.id,
+        "client_time": client_time,
+    }
 
 
 def created_data(report: Report, station: Station, media_count: int) -> dict[str, Any]:
@@ -105,15 +110,20 @@ def create_report(user: User, data: dict[str, Any], client_time: datetime | None
 
 def new_media(report_id: str, item: dict[str, Any]) -> Media:
     """The Media object for one validated declaration (not yet added)."""
-    return Media(
-        id=str(item["media_id"]),
-        report_id=report_id,
-        kind=item["kind"],
-        mime=item["mime"],
-        size=item["size"],
-        sha256=item["sha256"],
-        variant=item.get("variant", "original"),
-    )
+    return Media(**media_values(report_id, item))
+
+
+def media_values(report_id: str, item: dict[str, Any]) -> dict[str, Any]:
+    """The column values a declaration sets (the batch intake inserts them without an object)."""
+    return {
+        "id": str(item["media_id"]),
+        "report_id": report_id,
+        "kind": item["kind"],
+        "mime": item["mime"],
+        "size": item["size"],
+        "sha256": item["sha256"],
+        "variant": item.get("variant", "original"),
+    }
 
 
 def same_media(known: tuple[str, str, int], report_id: str, item: dict[str, Any]) -> bool:

@@ -175,3 +175,63 @@ def test_a_failing_bulk_insert_falls_back_to_op_by_op(api, app, monkeypatch):
         assert db.session.scalar(sa.select(sa.func.count()).select_from(TimelineEvent)) == 5
         assert db.session.scalar(sa.select(sa.func.count()).select_from(SyncOp)) == 6
     assert len([e for e in pull_all(api, token) if e["type"] == "created"]) == 5
+
+
+def test_the_batch_path_writes_every_column_as_op_by_op_would(api, app, monkeypatch):
+    """Core bulk INSERTs set the ORM's Python-side defaults by hand: compare every stored value with the ORM path."""
+    from server.assistants.service import appoint_assistant
+    from sync import engine
+
+    stations = api.bureau()
+    with app.app_context():
+        appoint_assistant("assistant.shipu", "correct-horse-9", "潘建华", None, "LS-001", "石浦村", stations["b"], None)
+        db.session.commit()
+    token = api.login("assistant.shipu")
+    fixed_at, client_time = "2026-12-03T08:00:00.250000+08:00", "2026-12-03T00:00:01Z"
+
+    def ops() -> list[dict]:
+        villager = {"name": "王大爷", "phone": "13900000000", "village": "石浦村", "consent": "verbal"}
+        preview = {**media_item("d" * 64), "kind": "video", "mime": "video/mp4", "variant": "preview"}
+        payloads = [
+            report_payload(IN_A, media=[media_item(), preview]),
+            report_payload(IN_B, kind="tip", category="other", covert=True, anonymous=True, description=""),
+            report_payload(None, location={"landmark": "村口", "source": "manual"}, on_behalf_of=villager),
+            {k: v for k, v in report_payload(NOWHERE).items() if k not in ("description", "covert", "anonymous", "media")},
+        ]
+        for p in payloads:
+            if "fixed_at" in p["location"]:
+                p["location"]["fixed_at"] = fixed_at
+        return [{**op("report.create", p), "client_time": client_time} for p in payloads]
+
+    def stored(report_ids: list[str]) -> dict[str, list]:
+        """Every column of the rows the creates wrote, in op order, minus the ids and timestamps that must differ."""
+        tables = {"reports": Report, "media": Media, "timeline_events": TimelineEvent}
+        order = {rid: n for n, rid in enumerate(report_ids)}
+        out: dict[str, list] = {}
+        for name, model in tables.items():
+            table = model.__table__
+            key = table.c.id if name == "reports" else table.c.report_id
+            skip = {"id", "report_id", "seq", "created_at", "updated_at", "at"}
+            cols = [c for c in table.c if c.name not in skip]
+            query = sa.select(key, *cols, *(c.is_(None).label(f"{c.name}_is_null") for c in table.c)).where(key.in_(report_ids))
+            rows = [row._asdict() for row in db.session.execute(query)]
+            by_op = sorted(rows, key=lambda r: (order[r["id" if name == "reports" else "report_id"]], str(r.get("sha256"))))
+            out[name] = [{k: v for k, v in r.items() if k not in ("id", "report_id")} for r in by_op]
+        for report in db.session.scalars(sa.select(Report).where(Report.id.in_(report_ids))):
+            assert report.created_at <= report.updated_at
+            assert all(m.created_at >= report.created_at for m in report.media)
+        return out
+
+    batch_ops = ops()
+    assert [r["status"] for r in api.push(token, *batch_ops)] == ["applied"] * 4
+    monkeypatch.setattr(engine, "_is_create", lambda raw: False)  # every op by itself, through the ORM
+    single_ops = ops()
+    assert [r["status"] for r in api.push(token, *single_ops)] == ["applied"] * 4
+
+    with app.app_context():
+        batch = stored([o["payload"]["report_id"] for o in batch_ops])
+        single = stored([o["payload"]["report_id"] for o in single_ops])
+        assert len(batch["reports"]) == 4 and len(batch["media"]) == 2 and len(batch["timeline_events"]) == 4
+        assert batch == single
+        op_rows = db.session.execute(sa.select(SyncOp.user_id, SyncOp.type, SyncOp.applied_at.is_(None))).all()
+        assert len(op_rows) == 8 and len(set(op_rows)) == 1
