@@ -167,3 +167,19 @@ def test_only_assistants_may_file_on_behalf_of_a_villager(api, app):
     case = api.get(f"/api/v1/cases/{payload['report_id']}", api.login("officer.b")).get_json()
     assert case["on_behalf_of"]["name"] == "王大爷"
     assert case["reporter"]["certificate_no"] == "LS-001"
+
+
+def test_a_jurisdiction_with_non_numeric_coordinates_is_refused_and_routing_survives_a_broken_one(api, app):
+    from server.extensions import db
+    from server.stations.models import Station
+
+    ids = api.bureau()
+    admin = api.login("admin")
+    bad = {"type": "Polygon", "coordinates": [[["0", "0"], ["0", "1"], ["1", "1"], ["0", "0"]]]}
+    response = api.post("/api/v1/stations", admin, {"code": "ZZ1", "name": "x", "jurisdiction": bad})
+    assert response.status_code == 400 and "jurisdiction" in response.get_json()["error"]["fields"]
+    with app.app_context():  # a geometry broken before validation existed must not stop reports
+        db.session.add(Station(code="OLD", name="旧数据", jurisdiction=bad))
+        db.session.commit()
+    report_id = api.report(api.device(), NOWHERE)
+    assert api.get(f"/api/v1/cases/{report_id}", api.login("dispatcher")).get_json()["station_id"] == ids["cc"]

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
+
+log = logging.getLogger(__name__)
 
 GEOMETRY_TYPES = ("Polygon", "MultiPolygon")
 
@@ -25,12 +28,16 @@ def _in_polygon(lon: float, lat: float, rings: list) -> bool:
 
 
 def contains(geometry: dict[str, Any] | None, lat: float, lon: float) -> bool:
+    """Whether the position is inside; a malformed stored geometry holds nothing (and never fails a report)."""
     if not geometry:
         return False
-    if geometry.get("type") == "Polygon":
-        return _in_polygon(lon, lat, geometry["coordinates"])
-    if geometry.get("type") == "MultiPolygon":
-        return any(_in_polygon(lon, lat, polygon) for polygon in geometry["coordinates"])
+    try:
+        if geometry.get("type") == "Polygon":
+            return _in_polygon(lon, lat, geometry["coordinates"])
+        if geometry.get("type") == "MultiPolygon":
+            return any(_in_polygon(lon, lat, polygon) for polygon in geometry["coordinates"])
+    except (TypeError, ValueError, IndexError, KeyError, ZeroDivisionError):
+        log.warning("skipping a malformed jurisdiction while routing")
     return False
 
 
@@ -45,12 +52,20 @@ def validate_geometry(value: Any) -> str | None:
             for ring in rings:
                 if len(ring) < 4 or ring[0] != ring[-1]:
                     return "多边形的环必须闭合且至少四个点 / each ring must be closed with at least 4 positions"
-                for lon, lat, *_ in ring:
-                    if not (-180 <= float(lon) <= 180 and -90 <= float(lat) <= 90):
+                for position in ring:
+                    if not isinstance(position, list) or len(position) < 2 or not all(_is_number(v) for v in position[:2]):
+                        return "坐标必须是数字 / coordinates must be numbers"
+                    lon, lat = position[0], position[1]
+                    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
                         return "坐标超出范围 / coordinate out of range"
     except (TypeError, ValueError):
         return "坐标格式错误 / malformed coordinates"
     return None
+
+
+def _is_number(value: Any) -> bool:
+    # JSON true/false are ints to Python; a jurisdiction made of them (or of strings) would break routing later.
+    return isinstance(value, int | float) and not isinstance(value, bool) and value == value
 
 
 def extract_geometry(value: Any) -> dict | None:
