@@ -63,3 +63,25 @@ def test_anonymous_tip_hides_the_reporter_from_staff(api):
     report_id = api.report(api.device(), kind="tip", category="fraud", anonymous=True)
     case = api.get(f"/api/v1/cases/{report_id}", api.login("dispatcher")).get_json()
     assert case["reporter"] is None
+
+
+def test_an_anonymous_tips_timeline_does_not_name_or_number_its_sender(api, app):
+    import json
+    import uuid
+
+    from server.assistants.service import appoint_assistant
+    from server.extensions import db
+    from tests.helpers import op
+
+    ids = api.bureau()
+    with app.app_context():
+        appoint_assistant("assistant.x", "correct-horse-9", "王小明", None, "LS-9", "石浦村", ids["a"], None)
+        db.session.commit()
+    for token in (api.device(), api.login("assistant.x")):
+        me = api.get("/api/v1/me", token).get_json()["id"]
+        report_id = api.report(token, kind="tip", category="fraud", anonymous=True)
+        api.push(token, op("message.create", {"message_id": str(uuid.uuid4()), "report_id": report_id, "body": "补充一点"}))
+        case = api.get(f"/api/v1/cases/{report_id}", api.login("dispatcher")).get_json()
+        text = json.dumps(case, ensure_ascii=False)
+        assert f"#{me}" not in text and "王小明" not in text and "assistant.x" not in text
+        assert {e["actor"] for e in case["timeline"]} == {"匿名举报人"}

@@ -79,7 +79,7 @@ def case_detail(report: Report) -> dict[str, Any]:
                 "seq": e.seq,
                 "type": e.type,
                 "at": isoformat(e.at),
-                "actor": actor_label(e.actor, reporter_view=False) if e.actor else None,
+                "actor": actor_label(e.actor, reporter_view=False, report=report) if e.actor else None,
                 "data": e.data,
             }
             for e in events

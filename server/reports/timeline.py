@@ -69,7 +69,7 @@ def published(report: Report, event: TimelineEvent, actor: User | None) -> None:
     """
     staff_payload = event_dict(event)
     if actor is not None:
-        staff_payload["data"] = {**staff_payload["data"], "actor": actor_label(actor, reporter_view=False)}
+        staff_payload["data"] = {**staff_payload["data"], "actor": actor_label(actor, reporter_view=False, report=report)}
     reporter_payload = event_dict(event) if event.reporter_visible else None
     # Read now: after the commit the report is expired, and reading it there would cost a SELECT per event.
     report_id, station_id, reporter_id = report.id, report.station_id, report.reporter_id
@@ -81,8 +81,14 @@ def published(report: Report, event: TimelineEvent, actor: User | None) -> None:
     push.on_timeline_event(report, event)
 
 
-def actor_label(actor: User, reporter_view: bool) -> str:
-    """How an actor is named: staff see names, a reporter sees only the role."""
+def actor_label(actor: User, reporter_view: bool, report: Report | None = None) -> str:
+    """How an actor is named: staff see names, a reporter sees only the role.
+
+    The reporter of the case is named by role only, so an anonymous tip's timeline cannot be matched (by user
+    id or an assistant's name) to the same phone's or assistant's other reports.
+    """
+    if report is not None and actor.id == report.reporter_id:
+        return "匿名举报人" if report.anonymous else "报警人"
     if reporter_view:
         return {"officer": "民警", "dispatcher": "指挥中心", "admin": "指挥中心", "agency": "联动单位"}.get(actor.role, "")
     return actor.display_name or actor.username or f"#{actor.id}"
