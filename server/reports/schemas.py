@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import math
+import uuid
+from datetime import datetime
+
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow.utils import from_iso_datetime
 
 from server.assistants.models import CONSENT
 from server.reports.categories import CATEGORIES
@@ -87,3 +92,138 @@ class MessageCreate(Schema):
     message_id = fields.UUID(required=True)
     report_id = fields.UUID(required=True)
     body = fields.String(required=True, validate=validate.Length(min=1, max=4000))
+
+
+# A fast path for the common shape of `report.create` and of the op envelope: a push of 100 creates spends most of its
+# validation time in marshmallow's generic machinery. It accepts only what is plainly valid (exact Python types, no
+# unknown keys), computing the very values `ReportCreate().load` would, and answers None for anything else, which
+# then goes through marshmallow: every error message comes from marshmallow alone. Keep it in step with the schemas
+# above (tests/sync/test_push_batch.py compares the two on valid and invalid payloads).
+_REPORT_KEYS = frozenset(ReportCreate._declared_fields)
+_LOCATION_KEYS = frozenset(LocationIn._declared_fields)
+_MEDIA_KEYS = frozenset(MediaDeclaration._declared_fields)
+_MIME_PREFIX = {"photo": "image/", "audio": "audio/", "video": "video/"}
+
+
+def plain_uuid(value: object) -> uuid.UUID | None:
+    if type(value) is not str:
+        return None
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
+
+
+def plain_aware(value: object) -> datetime | None:
+    """marshmallow's own ISO parser, as `AwareDateTime` calls it; None unless it gives an aware datetime."""
+    if type(value) is not str:
+        return None
+    try:
+        parsed = from_iso_datetime(value)
+    except (TypeError, AttributeError, ValueError):
+        return None
+    return parsed if parsed.tzinfo is not None and parsed.utcoffset() is not None else None
+
+
+def _float(value: object, low: float, high: float) -> float | None:
+    if type(value) is not float and type(value) is not int:
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) and low <= number <= high else None
+
+
+def _short_str(value: object, limit: int) -> bool:
+    return type(value) is str and len(value) <= limit
+
+
+_MISSING = object()
+
+
+def _fast_location(raw: object) -> dict | None:
+    if type(raw) is not dict or not raw.keys() <= _LOCATION_KEYS:
+        return None
+    out: dict = {}
+    for key, low, high in (("lat", -90, 90), ("lon", -180, 180), ("accuracy_m", 0, 1_000_000)):
+        value = raw.get(key)
+        if value is not None:
+            value = _float(value, low, high)
+            if value is None:
+                return None
+        out[key] = value
+    fixed_at = raw.get("fixed_at")
+    if fixed_at is not None:
+        fixed_at = plain_aware(fixed_at)
+        if fixed_at is None:
+            return None
+    out["fixed_at"] = fixed_at
+    source = raw.get("source")
+    if type(source) is not str or source not in LOCATION_SOURCES:
+        return None
+    out["source"] = source
+    landmark = raw.get("landmark")
+    if landmark is not None and not _short_str(landmark, 200):
+        return None
+    out["landmark"] = landmark
+    has_lat, has_lon = out["lat"] is not None, out["lon"] is not None
+    if has_lat != has_lon or (not has_lat and not (landmark or "").strip()):
+        return None
+    return out
+
+
+def _fast_media(raw: object) -> dict | None:
+    if type(raw) is not dict or not raw.keys() <= _MEDIA_KEYS:
+        return None
+    media_id = plain_uuid(raw.get("media_id"))
+    kind, mime, size, sha256 = raw.get("kind"), raw.get("mime"), raw.get("size"), raw.get("sha256")
+    variant = raw.get("variant", "original")
+    if media_id is None or type(kind) is not str or kind not in MEDIA_KINDS:
+        return None
+    if type(mime) is not str or MIME.regex.match(mime) is None or not mime.startswith(_MIME_PREFIX[kind]):
+        return None
+    if type(size) is not int or size < 1:
+        return None
+    if type(sha256) is not str or HEX64.regex.match(sha256) is None:
+        return None
+    if type(variant) is not str or variant not in MEDIA_VARIANTS:
+        return None
+    return {"media_id": media_id, "kind": kind, "mime": mime, "size": size, "sha256": sha256, "variant": variant}
+
+
+def fast_report_create(raw: object) -> dict | None:
+    """What `ReportCreate().load(raw)` returns when `raw` is plainly valid; None to leave it to marshmallow."""
+    if type(raw) is not dict or not raw.keys() <= _REPORT_KEYS:
+        return None
+    report_id = plain_uuid(raw.get("report_id"))
+    kind, category = raw.get("kind"), raw.get("category")
+    if report_id is None or type(kind) is not str or kind not in KINDS or type(category) is not str or category not in CATEGORIES:
+        return None
+    description = raw.get("description", "")
+    covert, anonymous = raw.get("covert", False), raw.get("anonymous", False)
+    if not _short_str(description, 5000) or type(covert) is not bool or type(anonymous) is not bool:
+        return None
+    if raw.get("on_behalf_of", _MISSING) not in (_MISSING, None):
+        return None  # rare: marshmallow checks it
+    location = _fast_location(raw.get("location"))
+    items = raw.get("media", _MISSING)
+    if location is None or (items is not _MISSING and (type(items) is not list or len(items) > 50)):
+        return None
+    media = []
+    for item in [] if items is _MISSING else items:
+        loaded = _fast_media(item)
+        if loaded is None:
+            return None
+        media.append(loaded)
+    return {
+        "report_id": report_id,
+        "kind": kind,
+        "category": category,
+        "description": description,
+        "location": location,
+        "covert": covert,
+        "anonymous": anonymous,
+        "media": media,
+        "on_behalf_of": None,
+    }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import sqlalchemy as sa
@@ -235,3 +236,143 @@ def test_the_batch_path_writes_every_column_as_op_by_op_would(api, app, monkeypa
         assert batch == single
         op_rows = db.session.execute(sa.select(SyncOp.user_id, SyncOp.type, SyncOp.applied_at.is_(None))).all()
         assert len(op_rows) == 8 and len(set(op_rows)) == 1
+
+
+def _variants() -> list[tuple[str, dict]]:
+    """Valid report.create payloads of the common shapes, and each field broken in the ways clients get it wrong."""
+    good = report_payload(media=[media_item()])
+    loc = good["location"]
+    variants: list[tuple[str, dict]] = [
+        ("plain", report_payload()),
+        ("media", good),
+        ("preview", report_payload(media=[{**media_item("e" * 64), "kind": "audio", "mime": "audio/aac", "variant": "preview"}])),
+        ("landmark only", report_payload(None, location={"landmark": "村口", "source": "manual"})),
+        ("minimal", {k: good[k] for k in ("report_id", "kind", "category", "location")}),
+        ("nulls", report_payload(location={**loc, "accuracy_m": None, "fixed_at": None, "landmark": None}, on_behalf_of=None)),
+        ("int position", report_payload(location={**loc, "lat": 28, "lon": 120, "accuracy_m": 0})),
+        ("edges", report_payload(location={**loc, "lat": -90.0, "lon": 180, "accuracy_m": 1_000_000}, description="x" * 5000)),
+        ("offset", report_payload(location={**loc, "fixed_at": "2026-12-03T08:00:00.5+08:00"})),
+        ("sha newline", report_payload(media=[media_item("a" * 64 + "\n")])),
+        ("on behalf", report_payload(on_behalf_of={"name": "王大爷", "consent": "verbal"})),
+    ]
+    broken = {
+        "report_id": ["x", 123, None],
+        "kind": ["bogus", None, 1],
+        "category": ["nope", None],
+        "description": [None, 5, "x" * 5001],
+        "covert": ["true", 1, None],
+        "anonymous": [0, None],
+        "media": [None, {}, [media_item()] * 51, "x"],
+        "on_behalf_of": [{"name": ""}, "x"],
+        "extra": [1],
+    }
+    for key, values in broken.items():
+        variants += [(f"{key}={value!r:.20}", {**good, key: value}) for value in values]
+    variants += [(f"no {key}", {k: v for k, v in good.items() if k != key}) for key in ("report_id", "kind", "category", "location")]
+    broken_location = {
+        "lat": [91, "28.4", True, float("nan"), float("inf"), None, 10**400],
+        "lon": [-181, None, "x"],
+        "accuracy_m": [-1, 1_000_001, "1", False],
+        "fixed_at": ["2026-12-03T08:00:00", "yesterday", "", 5, "2026-13-03T08:00:00Z"],
+        "source": ["satellite", None],
+        "landmark": ["x" * 201, 5],
+        "extra": [1],
+    }
+    for key, values in broken_location.items():
+        variants += [(f"location.{key}={value!r:.20}", {**good, "location": {**loc, key: value}}) for value in values]
+    variants += [
+        ("location None", {**good, "location": None}),
+        ("location list", {**good, "location": [1]}),
+        ("no source", {**good, "location": {k: v for k, v in loc.items() if k != "source"}}),
+        ("blank landmark", {**good, "location": {"landmark": "  ", "source": "manual"}}),
+        ("lat without lon", {**good, "location": {**loc, "lon": None}}),
+    ]
+    item = good["media"][0]
+    broken_media = {
+        "media_id": ["x", None],
+        "kind": ["text", None],
+        "mime": ["video/mp4", "image/", "text/plain", None],
+        "size": [0, True, 1.5, "12", None],
+        "sha256": ["A" * 64, "a" * 63, None],
+        "variant": ["thumb", None],
+        "extra": [1],
+    }
+    for key, values in broken_media.items():
+        variants += [(f"media.{key}={value!r:.20}", {**good, "media": [{**item, key: value}]}) for value in values]
+    variants += [(f"media no {key}", {**good, "media": [{k: v for k, v in item.items() if k != key}]}) for key in item]
+    return variants
+
+
+def test_the_fast_validator_accepts_only_what_marshmallow_accepts_and_loads_it_alike():
+    from marshmallow import ValidationError
+
+    from server.reports import schemas
+
+    schema = schemas.ReportCreate()
+    fast_count = 0
+    for name, payload in _variants():
+        fast = schemas.fast_report_create(payload)
+        try:
+            loaded = schema.load(payload)
+        except ValidationError:
+            assert fast is None, name
+            continue
+        if fast is not None:
+            fast_count += 1
+            assert fast == loaded, name
+            assert type(fast["location"]["lat"]) is type(loaded["location"]["lat"]), name
+    assert fast_count == 10  # every valid common shape, all but on_behalf_of, takes the fast path
+
+
+def test_the_fast_envelope_loads_as_marshmallow_does():
+    from marshmallow import ValidationError
+
+    from sync import engine
+
+    good = op("report.create", report_payload())
+    envelopes = [
+        good,
+        {**good, "client_time": None},
+        {k: v for k, v in good.items() if k != "client_time"},
+        {**good, "client_time": "2026-12-03T08:00:00+08:00"},
+        {**good, "client_time": "2026-12-03T08:00:00"},
+        {**good, "client_time": 5},
+        {**good, "op_id": "x"},
+        {**good, "op_id": None},
+        {**good, "type": "report.delete"},
+        {**good, "payload": None},
+        {**good, "payload": []},
+        {**good, "extra": 1},
+        {k: v for k, v in good.items() if k != "payload"},
+    ]
+    fast_count = 0
+    for n, raw in enumerate(envelopes):
+        fast = engine._fast_envelope(raw)
+        try:
+            loaded = engine.ENVELOPE.load(raw)
+        except ValidationError:
+            assert fast is None, n
+            continue
+        if fast is not None:
+            fast_count += 1
+            assert fast == loaded, n
+    assert fast_count == 4
+
+
+def test_invalid_creates_in_a_batch_name_each_field_as_marshmallow_does(api):
+    from marshmallow import ValidationError
+
+    from server.reports.schemas import ReportCreate
+
+    api.bureau()
+    invalid = []
+    for _, payload in _variants():
+        try:
+            ReportCreate().load(payload)
+        except ValidationError as exc:
+            invalid.append((payload, json.loads(json.dumps(exc.normalized_messages()))))  # as the client reads it: "0" for 0
+    assert len(invalid) > 60
+    results = api.push(api.device(), *(op("report.create", payload) for payload, _ in invalid))
+    for result, (_, messages) in zip(results, invalid, strict=True):
+        assert result["status"] == "rejected" and result["error"]["code"] == "validation"
+        assert result["error"]["fields"] == messages
