@@ -70,4 +70,10 @@ def update_agency(user, agency: Agency, rotate_secret: bool = False, **changes) 
         secret = secrets.token_urlsafe(32)
         agency.secret = secret
     audit(user, "agency.update", detail={"agency_id": agency.id, "changed": sorted(changes), "secret_rotated": bool(secret)})
+    if not agency.active:
+        from server.aftercommit import after_commit
+        from server.realtime import agency_room, cut_off
+
+        room = agency_room(agency.id)
+        after_commit(lambda: cut_off(room))
     return secret

@@ -4,11 +4,14 @@ from datetime import date
 
 import sqlalchemy as sa
 
+from server.aftercommit import after_commit
 from server.assistants.models import Assistant
 from server.auth.models import User
 from server.auth.tokens import hash_password, revoke_tokens
 from server.errors import ApiError
 from server.extensions import db
+from server.push.models import PushSubscription
+from server.realtime import cut_off, user_room
 from server.stations.models import Station
 from server.timeutil import utcnow
 
@@ -61,6 +64,10 @@ def revoke_assistant(assistant_id: int, reason: str) -> Assistant:
     appointment.revoked_reason = reason
     appointment.revoked_at = utcnow()
     revoke_tokens(appointment.user_id)
+    # Open live connections and push subscriptions would otherwise keep delivering case news.
+    db.session.execute(sa.delete(PushSubscription).where(PushSubscription.user_id == appointment.user_id))
+    room = user_room(appointment.user_id)
+    after_commit(lambda: cut_off(room))
     return appointment
 
 

@@ -25,10 +25,21 @@ def sees_all_stations(user: User) -> bool:
     return user.role == "officer" and user.station is not None and user.station.is_command_centre
 
 
-def assistant_blocked_reason(user: User) -> str | None:
-    """Why an assistant may not act now (revoked, suspended, expired), or None."""
+BLOCKED_MESSAGES = {
+    "assistant_not_active": "警务助理资格已失效 / Assistant appointment is not active",
+    "assistant_expired": "警务助理资格已过期 / Assistant appointment has expired",
+    "agency_inactive": "联动单位已停用 / This agency is deactivated",
+}
+
+
+def blocked_reason(user: User) -> str | None:
+    """Why a valid login may not act now (a revoked, suspended or expired assistant; a deactivated agency)."""
+    from server.agencies.models import Agency
     from server.assistants.models import Assistant
 
+    if user.role == "agency":
+        agency = db.session.get(Agency, user.agency_id) if user.agency_id else None
+        return None if agency is not None and agency.active else "agency_inactive"
     if user.role != "assistant":
         return None
     appointment = db.session.get(Assistant, user.id)
@@ -39,6 +50,10 @@ def assistant_blocked_reason(user: User) -> str | None:
     return None
 
 
+def blocked_error(reason: str) -> ApiError:
+    return ApiError(403, BLOCKED_MESSAGES[reason], reason)
+
+
 def authenticate() -> User:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
@@ -47,9 +62,9 @@ def authenticate() -> User:
     user = user_for_token(token.strip())
     if user is None:
         raise ApiError(401, "登录已失效 / Invalid or expired token", headers={"WWW-Authenticate": "Bearer"})
-    reason = assistant_blocked_reason(user)
+    reason = blocked_reason(user)
     if reason:
-        raise ApiError(403, "警务助理资格已失效 / Assistant appointment is not active", reason)
+        raise blocked_error(reason)
     return user
 
 

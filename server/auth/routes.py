@@ -4,7 +4,7 @@ import sqlalchemy as sa
 from flask import current_app, g, request
 from flask_smorest import Blueprint
 
-from server.auth.access import assistant_blocked_reason, auth_required
+from server.auth.access import auth_required, blocked_error, blocked_reason
 from server.auth.models import Device, User
 from server.auth.schemas import DeviceIn, DeviceOut, LoginIn, LoginOut, UserOut
 from server.auth.tokens import check_password, issue_token
@@ -47,9 +47,9 @@ def login(data):
     user = db.session.scalar(sa.select(User).where(User.username == data["username"]))
     if not check_password(user, data["password"]) or not user.active:
         raise ApiError(401, "用户名或密码错误 / Wrong username or password", "bad_credentials")
-    reason = assistant_blocked_reason(user)
+    reason = blocked_reason(user)
     if reason:
-        raise ApiError(403, "警务助理资格已失效 / Assistant appointment is not active", reason)
+        raise blocked_error(reason)
     token = issue_token(user)
     db.session.commit()
     return {"token": token, "user": user}

@@ -32,6 +32,10 @@ def user_room(user_id: int) -> str:
     return f"user:{user_id}"
 
 
+def agency_room(agency_id: int) -> str:
+    return f"agency:{agency_id}"
+
+
 def report_room(report_id: str) -> str:
     return f"report:{report_id}"
 
@@ -50,19 +54,28 @@ def publish(
         socketio.emit(name, reporter_payload, to=user_room(reporter_id), namespace=NAMESPACE)
 
 
+def cut_off(room: str) -> None:
+    """Empty a room (a revoked assistant's own, a deactivated agency's): open sockets stop hearing anything.
+
+    With a Redis message queue this reaches every web process."""
+    socketio.close_room(room, namespace=NAMESPACE)
+
+
 def publish_to_agency(agency_id: int, name: str, payload: dict[str, Any]) -> None:
-    socketio.emit(name, payload, to=f"agency:{agency_id}", namespace=NAMESPACE)
+    socketio.emit(name, payload, to=agency_room(agency_id), namespace=NAMESPACE)
 
 
 class LiveNamespace(Namespace):
     def on_connect(self, auth: dict | None = None):
-        from server.auth.access import assistant_blocked_reason, sees_all_stations
+        from server.auth.access import blocked_reason, sees_all_stations
         from server.auth.tokens import user_for_token
 
         token = (auth or {}).get("token") if isinstance(auth, dict) else None
+        if not isinstance(token, str):
+            token = None
         try:
             user = user_for_token(token) if token else None
-            if user is None or assistant_blocked_reason(user):
+            if user is None or blocked_reason(user):
                 raise ConnectionRefusedError("unauthorized")
             rooms = [user_room(user.id)]
             if sees_all_stations(user):
@@ -70,7 +83,7 @@ class LiveNamespace(Namespace):
             elif user.role == "officer" and user.station_id:
                 rooms.append(station_room(user.station_id))
             elif user.role == "agency" and user.agency_id:
-                rooms.append(f"agency:{user.agency_id}")
+                rooms.append(agency_room(user.agency_id))
             for room in rooms:
                 join_room(room)
             socketio.server.save_session(request.sid, {"user_id": user.id}, namespace=NAMESPACE)

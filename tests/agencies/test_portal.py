@@ -112,3 +112,16 @@ def test_an_agency_user_cannot_read_unshared_fields_through_the_change_feed(link
     s = relay_setup(linkage)
     events = linkage.api.get("/api/v1/sync/pull?cursor=0", s["medical"]).get_json()["events"]
     assert "嫌疑人前科" not in json.dumps(events, ensure_ascii=False)
+
+
+def test_a_deactivated_agencys_users_lose_the_portal_at_once(linkage):
+    s = relay_setup(linkage)
+    admin = linkage.api.login("admin")
+    agency_id = linkage.api.get("/api/v1/me", s["medical"]).get_json()["agency_id"]
+    response = linkage.api.client.patch(
+        f"/api/v1/agencies/{agency_id}", json={"active": False}, headers={"Authorization": f"Bearer {admin}"}
+    )
+    assert response.status_code == 200
+    for path in ("/api/v1/agency/cases", f"/api/v1/agency/cases/{s['relay_id']}"):
+        refused = linkage.api.get(path, s["medical"])
+        assert refused.status_code == 403 and refused.get_json()["error"]["code"] == "agency_inactive"

@@ -101,3 +101,31 @@ def test_client_of_process_a_hears_a_report_pushed_to_process_b_through_redis(bu
     finally:
         process_a.stop()
         process_b.stop()
+
+
+def test_a_revoked_assistant_stops_hearing_case_news_at_once(bureau, app, live_server):
+    from server.assistants.service import appoint_assistant
+    from server.extensions import db
+
+    with app.app_context():
+        assistant_id = appoint_assistant("assistant.x", "correct-horse-9", "王小明", None, "LS-7", "石浦村", bureau["a"], None).user_id
+        db.session.commit()
+    url = live_server.url
+    token = login(url, "assistant.x")
+    listener = LiveClient(url, token)
+    try:
+        report_id = push_report(url, token, IN_A)
+        officer = bearer(login(url, "officer.a"))
+        requests.post(f"{url}/api/v1/cases/{report_id}/messages", json={"body": "收到，民警马上到"}, headers=officer, timeout=10)
+        assert listener.wait_for("message.created", report_id, timeout=5) is not None  # hears it while appointed
+
+        admin = bearer(login(url, "admin"))
+        assert requests.post(f"{url}/api/v1/assistants/{assistant_id}/revoke", json={"reason": "离职"}, headers=admin, timeout=10).ok
+        time.sleep(0.5)
+        requests.post(f"{url}/api/v1/cases/{report_id}/messages", json={"body": "第二条：嫌疑人已控制"}, headers=officer, timeout=10)
+        time.sleep(1.5)
+        bodies = [e["data"]["body"] for e in listener.of("message.created", report_id)]
+        assert bodies == ["收到，民警马上到"]
+        assert requests.get(f"{url}/api/v1/me", headers=bearer(token), timeout=10).status_code == 401
+    finally:
+        listener.close()
