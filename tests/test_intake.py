@@ -183,3 +183,18 @@ def test_a_jurisdiction_with_non_numeric_coordinates_is_refused_and_routing_surv
         db.session.commit()
     report_id = api.report(api.device(), NOWHERE)
     assert api.get(f"/api/v1/cases/{report_id}", api.login("dispatcher")).get_json()["station_id"] == ids["cc"]
+
+
+def test_a_station_added_while_running_takes_its_reports_from_the_next_push(api):
+    from tests.helpers import box
+
+    api.bureau()
+    citizen = api.device()
+    assert (
+        api.get(f"/api/v1/cases/{api.report(citizen, (29.0, 120.0))}", api.login("dispatcher")).get_json()["station_name"] == "情指联动中心"
+    )
+    admin = api.login("admin")
+    created = api.post("/api/v1/stations", admin, {"code": "QT-HC", "name": "鹤城派出所", "jurisdiction": box(119.9, 28.9, 120.1, 29.1)})
+    assert created.status_code == 201
+    case = api.get(f"/api/v1/cases/{api.report(citizen, (29.0, 120.0))}", api.login("dispatcher")).get_json()
+    assert case["station_name"] == "鹤城派出所"

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import sqlalchemy as sa
 
 from server.errors import ApiError
@@ -20,13 +22,42 @@ def command_centre() -> Station:
     return station
 
 
-def stations_for_routing() -> list[Station]:
-    """The stations a position can be routed to (all but the command centre), in routing order; load once per batch."""
-    query = sa.select(Station).where(Station.is_command_centre.is_(False), Station.jurisdiction.is_not(None)).order_by(Station.id)
-    return list(db.session.scalars(query))
+@dataclass(frozen=True)
+class RoutingStation:
+    """What routing needs of a station, kept between requests."""
+
+    id: int
+    code: str
+    name: str
+    jurisdiction: dict
 
 
-def route(stations: list[Station], lat: float | None, lon: float | None) -> Station | None:
+# database URL -> ((station count, highest id, newest created_at), stations). Stations are only ever added
+# (jurisdictions are not edited through the app), so a change of that triple says the cached list is stale; one
+# cheap aggregate query checks it on every use.
+_routing_cache: dict[str, tuple[tuple, list[RoutingStation]]] = {}
+
+
+def stations_for_routing() -> list[RoutingStation]:
+    """The stations a position can be routed to (all but the command centre), in routing order."""
+    version = tuple(
+        db.session.execute(sa.select(sa.func.count(Station.id), sa.func.max(Station.id), sa.func.max(Station.created_at))).one()
+    )
+    url = db.engine.url.render_as_string(hide_password=True)
+    cached = _routing_cache.get(url)
+    if cached is not None and cached[0] == version:
+        return cached[1]
+    query = (
+        sa.select(Station.id, Station.code, Station.name, Station.jurisdiction)
+        .where(Station.is_command_centre.is_(False), Station.jurisdiction.is_not(None))
+        .order_by(Station.id)
+    )
+    stations = [RoutingStation(*row) for row in db.session.execute(query)]
+    _routing_cache[url] = (version, stations)
+    return stations
+
+
+def route(stations: list[RoutingStation], lat: float | None, lon: float | None) -> RoutingStation | None:
     """The first of `stations` whose jurisdiction holds the position; None means the command centre."""
     if lat is None or lon is None:
         return None
@@ -39,9 +70,11 @@ def route(stations: list[Station], lat: float | None, lon: float | None) -> Stat
 def route_to_station(lat: float | None, lon: float | None) -> Station:
     """The station whose jurisdiction holds the position; the command centre when none does or there is no fix."""
     if lat is not None and lon is not None:
-        station = route(stations_for_routing(), lat, lon)
-        if station is not None:
-            return station
+        found = route(stations_for_routing(), lat, lon)
+        if found is not None:
+            station = db.session.get(Station, found.id)
+            if station is not None:
+                return station
     return command_centre()
 
 
