@@ -84,6 +84,26 @@ def handle_exception(exc: Exception):
     raise exc
 
 
+def handle_unreadable(exc: Exception):
+    """Input so deep, long or odd that parsing or converting it failed: the sender's fault, said as a 400."""
+    if not request.path.startswith("/api/"):
+        raise exc
+    return error_response(400, "无法处理的输入 / input could not be processed", "validation", {"_": [type(exc).__name__]})
+
+
+def handle_statement_error(exc: Exception):
+    """A value our column types could not convert (e.g. a date outside what UTC can hold) is a 400; the rest are ours."""
+    original = getattr(exc, "orig", None)
+    if request.path.startswith("/api/") and isinstance(original, OverflowError | ValueError | UnicodeError):
+        return handle_unreadable(original)
+    raise exc
+
+
 def init_app(app: Flask) -> None:
+    from sqlalchemy.exc import DataError, StatementError
+
+    for kind in (RecursionError, OverflowError, UnicodeError, DataError):
+        app.register_error_handler(kind, handle_unreadable)
+    app.register_error_handler(StatementError, handle_statement_error)
     app.register_error_handler(ApiError, handle_exception)
     app.register_error_handler(HTTPException, handle_exception)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask, request
 
 from server.errors import ApiError
+from server.inputs import unstorable
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob: https:; "
@@ -26,6 +27,16 @@ def init_app(app: Flask) -> None:
                 if len(data) > limit:
                     raise ApiError(413, f"请求过大（上限 {limit} 字节）/ body over {limit} bytes")
                 request._cached_data = data  # type: ignore[attr-defined]
+
+    @app.before_request
+    def refuse_unstorable_json():
+        # /sync/push checks each op on its own, so one bad op cannot hold back an SOS sent beside it.
+        if request.mimetype != "application/json" or request.path.endswith("/sync/push"):
+            return
+        body = request.get_json(silent=True)
+        problems = unstorable(body) if body is not None else None
+        if problems:
+            raise ApiError(400, "输入包含无法保存的值 / input holds values that cannot be stored", "validation", problems)
 
     @app.after_request
     def headers(response):

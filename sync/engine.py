@@ -13,6 +13,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from server.auth.models import User
 from server.errors import ApiError
 from server.extensions import db
+from server.inputs import unstorable
 from server.reports import intake, schemas, service, timeline
 from server.reports.models import SyncOp
 
@@ -145,6 +146,10 @@ def _apply_one(user: User, raw: Any, rejected_reports: set[str], done: dict[str,
         if before.user_id != user.id or before.type != op["type"]:
             return _rejected(op_id, "id_conflict", "操作编号已被使用 / op_id already used")
         return {"op_id": op_id, "status": "duplicate"}
+    problems = unstorable(op["payload"])
+    if problems:
+        _remember_rejection(op, rejected_reports)
+        return _rejected(op_id, "validation", "输入包含无法保存的值 / input holds values that cannot be stored", problems)
     schema, handler = OPS[op["type"]]
     parent = str(op["payload"].get("report_id", ""))
     if op["type"] != "report.create" and parent in rejected_reports:
@@ -193,6 +198,10 @@ def _apply_creates(user: User, raws: list[dict], rejected_reports: set[str], don
         envelopes.append(op)
         if str(op["op_id"]) in done:
             payloads.append(None)  # answers duplicate (or id_conflict) without looking at the payload
+            continue
+        problems = unstorable(op["payload"])
+        if problems:
+            payloads.append(ValidationError(problems))
             continue
         try:
             payloads.append(schemas.fast_report_create(op["payload"]) or schema.load(op["payload"]))

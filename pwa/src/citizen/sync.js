@@ -47,6 +47,9 @@ async function setReportSync(reportIds, sync, reason = null) {
   await tx.done;
 }
 
+// Rejections that say "try again" (the server could not store it right now): the op stays queued.
+const RETRYABLE = new Set(["storage_error", "unavailable"]);
+
 async function applyResults(batch, results) {
   const d = await db();
   const byId = new Map(results.map((r) => [r.op_id, r]));
@@ -55,6 +58,7 @@ async function applyResults(batch, results) {
     const result = byId.get(item.op_id);
     if (!result) continue;
     const ok = result.status === "applied" || result.status === "duplicate";
+    if (!ok && RETRYABLE.has(result.error?.code)) continue;
     await tx.objectStore("ops").delete(item.seq);
     if (item.type === "report.create") {
       const report = await tx.objectStore("reports").get(item.payload.report_id);
