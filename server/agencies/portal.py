@@ -27,6 +27,9 @@ NOT_FOUND = "没有找到该转警 / Relay not found"
 
 class AckIn(Schema):
     status = fields.String(required=True, validate=validate.OneOf(relaying.ANSWERS))
+    # Required in signed answers: the signature then binds the answer to this relay, so a captured answer for
+    # one relay cannot be replayed onto another of the same agency's relays.
+    relay_id = fields.UUID(load_default=None)
     note = fields.String(load_default=None, validate=validate.Length(max=2000))
 
 
@@ -64,6 +67,14 @@ def _ack_caller(relay_id: str) -> tuple[Relay, User | None]:
     # An unknown relay and a wrong signature look alike, so a signer cannot probe for relay ids.
     if relay is None or not relay.agency.active or not verify(relay.agency.secret or "", timestamp, request.get_data(), signature):
         raise refused
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or str(body.get("relay_id", "")).lower() != relay.id:
+        raise ApiError(
+            400,
+            "签名答复须包含本转警的 relay_id / a signed answer must name this relay's relay_id",
+            "relay_id_mismatch",
+            {"relay_id": [relay.id]},
+        )
     return relay, None
 
 

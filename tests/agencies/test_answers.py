@@ -10,15 +10,15 @@ from tests.agencies.receiver import SECRET
 from tests.helpers import bearer
 
 
-def signed_ack(linkage, relay_id: str, body: dict, secret: str = SECRET, timestamp: int | None = None):
-    raw = json.dumps(body, ensure_ascii=False).encode()
+def signed_ack(linkage, relay_id: str, body: dict, secret: str = SECRET, timestamp: int | None = None, url_relay_id: str | None = None):
+    raw = json.dumps({"relay_id": relay_id, **body}, ensure_ascii=False).encode()
     stamp = str(int(time.time()) if timestamp is None else timestamp)
     headers = {
         "Content-Type": "application/json",
         signing.TIMESTAMP_HEADER: stamp,
         signing.SIGNATURE_HEADER: signing.sign(secret, stamp, raw),
     }
-    return linkage.api.client.post(f"/api/v1/relays/{relay_id}/ack", data=raw, headers=headers)
+    return linkage.api.client.post(f"/api/v1/relays/{url_relay_id or relay_id}/ack", data=raw, headers=headers)
 
 
 def relayed_case(linkage, agency_name="丽水市120急救指挥中心", type_="medical"):
@@ -84,7 +84,7 @@ def test_a_bad_signature_is_refused_and_changes_nothing(linkage):
     before = linkage.case(report_id)["timeline"]
 
     wrong_secret = signed_ack(linkage, relay_id, {"status": "accepted"}, secret="not-the-agency-secret-000")
-    raw = json.dumps({"status": "accepted"}).encode()
+    raw = json.dumps({"relay_id": relay_id, "status": "accepted"}).encode()
     stamp = str(int(time.time()))
     tampered = linkage.api.client.post(
         f"/api/v1/relays/{relay_id}/ack",
@@ -148,3 +148,15 @@ def test_a_malformed_answer_is_a_clear_400(linkage):
         404,
         405,
     )
+
+
+def test_a_signed_answer_for_one_relay_cannot_be_replayed_onto_another(linkage):
+    agency, _, report_id, relay_a = relayed_case(linkage)
+    relay_b = linkage.relay(linkage.api.report(linkage.api.device()), [agency["id"]])["items"][0]["relay_id"]
+    assert signed_ack(linkage, relay_a, {"status": "declined"}).status_code == 200
+    replayed = signed_ack(linkage, relay_a, {"status": "declined"}, url_relay_id=relay_b)
+    assert replayed.status_code == 400 and replayed.get_json()["error"]["code"] == "relay_id_mismatch"
+    unbound = linkage.api.client.post(f"/api/v1/relays/{relay_b}/ack", data=b"", headers={})
+    assert unbound.status_code == 401
+    states = {r["relay_id"]: r["state"] for r in linkage.case(report_id)["relays"]}
+    assert states[relay_a] == "declined"
