@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import ipaddress
+import socket
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -65,13 +66,33 @@ class EndpointIn(Schema):
     endpoint = fields.String(required=True, validate=validate.Length(min=1, max=1000))
 
 
+def public_host(hostname: str, resolve: bool = True) -> bool:
+    """Whether a push may go to `hostname`: a name (push services are never bare IPs) that, when resolved,
+    points only at public addresses — not this machine, the LAN or cloud metadata."""
+    host = hostname.strip("[]").lower()
+    try:
+        ipaddress.ip_address(host)
+        return False
+    except ValueError:
+        pass
+    if host == "localhost" or host.endswith((".localhost", ".local", ".internal", ".lan")) or "." not in host:
+        return False
+    if not resolve:
+        return True
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(host, 443, proto=socket.IPPROTO_TCP)}
+    except OSError:
+        return True  # unresolvable now: the send fails and is retried like any network error
+    return all(ipaddress.ip_address(a.split("%")[0]).is_global for a in addresses)
+
+
 def check_endpoint(endpoint: str) -> None:
     """Push services are https; plain http only to a loopback receiver when PUSH_ALLOW_HTTP is set (tests).
 
     Without this a caller could make the worker POST to any internal address.
     """
     parts = urlsplit(endpoint)
-    if parts.scheme == "https" and parts.hostname:
+    if parts.scheme == "https" and parts.hostname and public_host(parts.hostname, resolve=False):
         return
     if parts.scheme == "http" and parts.hostname and current_app.config.get("PUSH_ALLOW_HTTP"):
         try:

@@ -17,6 +17,7 @@ from server import worker
 from server.extensions import db
 from server.outbox import OutboxEntry
 from server.push.models import PushSubscription
+from server.push.routes import public_host
 
 log = logging.getLogger(__name__)
 TIMEOUT_SECONDS = 10
@@ -56,6 +57,9 @@ def send(entry: OutboxEntry) -> None:
     subject = current_app.config["VAPID_SUBJECT"]
     if not Path(key_path).exists():
         raise worker.GiveUp("no VAPID key: run `manage.py gen-vapid`")
+    host = urlsplit(info["endpoint"]).hostname or ""
+    if urlsplit(info["endpoint"]).scheme == "https" and not public_host(host):
+        raise worker.GiveUp(f"push endpoint host {host} is not a public address")
     headers = {"Urgency": payload.get("urgency", "normal")}
     if payload.get("topic"):
         headers["Topic"] = payload["topic"]

@@ -197,3 +197,21 @@ def db_count() -> int:
     from server.extensions import db
 
     return db.session.scalar(sa.select(sa.func.count()).select_from(PushSubscription))
+
+
+def test_a_push_endpoint_cannot_point_the_worker_at_internal_addresses(api, receiver):
+    from server.push.routes import public_host
+
+    citizen = api.device()
+    phone = receiver.subscription("phone").as_json()
+    for endpoint in (
+        "https://169.254.169.254/latest/meta-data",
+        "https://127.0.0.1:6379/x",
+        "https://10.0.0.5:8443/admin",
+        "https://[::1]/x",
+        "https://localhost/x",
+        "https://intranet/x",
+    ):
+        response = api.post("/api/v1/push/subscriptions", citizen, {**phone, "endpoint": endpoint})
+        assert response.status_code == 400, endpoint
+    assert public_host("fcm.googleapis.com", resolve=False)
