@@ -85,3 +85,21 @@ def test_an_anonymous_tips_timeline_does_not_name_or_number_its_sender(api, app)
         text = json.dumps(case, ensure_ascii=False)
         assert f"#{me}" not in text and "王小明" not in text and "assistant.x" not in text
         assert {e["actor"] for e in case["timeline"]} == {"匿名举报人"}
+
+
+def test_paging_a_batch_stored_in_one_push_returns_every_case_once(api):
+    from tests.helpers import op, report_payload
+
+    api.bureau()
+    citizen = api.device()
+    sent = [report_payload(kind="tip", category="other") for _ in range(60)]
+    assert {r["status"] for r in api.push(citizen, *(op("report.create", p) for p in sent))} == {"applied"}
+    for path, token in (("/api/v1/cases?kind=tip&limit=7", api.login("dispatcher")), ("/api/v1/reports?mine=1&limit=7", citizen)):
+        seen, cursor = [], None
+        while True:
+            page = api.get(path + (f"&before={cursor.replace('+', '%2B')}" if cursor else ""), token).get_json()
+            seen += [c["report_id"] for c in page["items"]]
+            cursor = page["next"]
+            if cursor is None:
+                break
+        assert sorted(seen) == sorted(p["report_id"] for p in sent), path

@@ -19,6 +19,7 @@ from server.auth.access import auth_required, authenticate
 from server.auth.models import User
 from server.errors import ApiError
 from server.extensions import db
+from server.pagination import NewestFirstCursor, newest_first
 from server.timeutil import isoformat
 
 bp = Blueprint("agency_portal", __name__, description="Agencies: answers to relays and the portal's relayed cases")
@@ -35,7 +36,7 @@ class AckIn(Schema):
 
 class PortalListArgs(Schema):
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
-    before = fields.AwareDateTime(load_default=None, metadata={"description": "`next` of the previous page"})
+    before = NewestFirstCursor(load_default=None, metadata={"description": "`next` of the previous page"})
     state = fields.String(load_default=None, validate=validate.OneOf(("pending", "delivered", "accepted", "declined", "failed")))
 
 
@@ -107,12 +108,8 @@ def agency_cases(args):
     query = sa.select(Relay).where(Relay.agency_id == g.user.agency_id)
     if args["state"]:
         query = query.where(Relay.state == args["state"])
-    if args["before"] is not None:
-        query = query.where(Relay.created_at < args["before"])
-    rows = list(db.session.scalars(query.order_by(Relay.created_at.desc(), Relay.id).limit(args["limit"] + 1)))
-    more = len(rows) > args["limit"]
-    items = [portal_relay_dict(r) for r in rows[: args["limit"]]]
-    return {"items": items, "next": items[-1]["created_at"] if more else None}
+    rows, next_cursor = newest_first(query, Relay.created_at, Relay.id, args["before"], args["limit"])
+    return {"items": [portal_relay_dict(r) for r in rows], "next": next_cursor}
 
 
 @bp.get("/agency/cases/<uuid:relay_id>")

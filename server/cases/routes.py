@@ -7,6 +7,7 @@ from server.auth.access import auth_required, visible_report
 from server.cases import service, views
 from server.cases.status import STATUSES
 from server.extensions import db
+from server.pagination import NewestFirstCursor, newest_first
 from server.reports.categories import CATEGORIES
 from server.reports.models import KINDS, Report
 
@@ -21,7 +22,7 @@ class CaseFilters(Schema):
     station_id = fields.Integer(load_default=None)
     since = fields.AwareDateTime(load_default=None)
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
-    before = fields.AwareDateTime(load_default=None)
+    before = NewestFirstCursor(load_default=None)
 
 
 class TransitionIn(Schema):
@@ -48,12 +49,8 @@ class MessageIn(Schema):
 def list_cases(filters):
     """The caller's queue, newest first; `next` is the `before` to pass for the next page."""
     query = service.queue_query(g.user, filters)
-    if filters["before"] is not None:
-        query = query.where(Report.created_at < filters["before"])
-    rows = list(db.session.scalars(query.order_by(Report.created_at.desc()).limit(filters["limit"] + 1)))
-    more = len(rows) > filters["limit"]
-    items = [views.case_summary(r) for r in rows[: filters["limit"]]]
-    return {"items": items, "next": items[-1]["created_at"] if more else None}
+    rows, next_cursor = newest_first(query, Report.created_at, Report.id, filters["before"], filters["limit"])
+    return {"items": [views.case_summary(r) for r in rows], "next": next_cursor}
 
 
 @bp.get("/cases/<uuid:report_id>")

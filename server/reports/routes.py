@@ -1,10 +1,13 @@
+import sqlalchemy as sa
 from flask import g
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from server.auth.access import auth_required, visible_report
-from server.reports import service, views
+from server.pagination import NewestFirstCursor, newest_first
+from server.reports import views
 from server.reports.categories import CATEGORIES, KIND_LABELS
+from server.reports.models import Report
 
 bp = Blueprint("reports", __name__, description="The reporter's own view of their reports")
 
@@ -12,7 +15,7 @@ bp = Blueprint("reports", __name__, description="The reporter's own view of thei
 class MineArgs(Schema):
     mine = fields.Integer(load_default=1, validate=validate.OneOf([1]))
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
-    before = fields.AwareDateTime(load_default=None)
+    before = NewestFirstCursor(load_default=None)
 
 
 @bp.get("/reports")
@@ -20,10 +23,9 @@ class MineArgs(Schema):
 @bp.arguments(MineArgs, location="query")
 def my_reports(args):
     """The caller's own reports, newest first; `next` is the `before` to pass for the next page."""
-    reports = service.reports_of(g.user, args["limit"] + 1, args["before"])
-    more = len(reports) > args["limit"]
-    reports = reports[: args["limit"]]
-    return {"items": [views.summary(r) for r in reports], "next": views.summary(reports[-1])["created_at"] if more else None}
+    query = sa.select(Report).where(Report.reporter_id == g.user.id)
+    reports, next_cursor = newest_first(query, Report.created_at, Report.id, args["before"], args["limit"])
+    return {"items": [views.summary(r) for r in reports], "next": next_cursor}
 
 
 @bp.get("/reports/<uuid:report_id>")

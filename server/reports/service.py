@@ -5,8 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-import sqlalchemy as sa
-
 from server.auth.models import User
 from server.errors import ApiError
 from server.extensions import db
@@ -217,10 +215,3 @@ def add_message(user: User, report: Report, message_id: str, body: str, client_t
 def reporter_message(user: User, data: dict[str, Any], client_time: datetime | None) -> tuple[Message, bool]:
     report = _own_report(user, str(data["report_id"]))
     return add_message(user, report, str(data["message_id"]), data["body"], client_time)
-
-
-def reports_of(user: User, limit: int, before: datetime | None = None) -> list[Report]:
-    query = sa.select(Report).where(Report.reporter_id == user.id)
-    if before is not None:
-        query = query.where(Report.created_at < before)
-    return list(db.session.scalars(query.order_by(Report.created_at.desc()).limit(limit)))
