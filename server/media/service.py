@@ -50,14 +50,17 @@ def readable_media(media_id: str, action: str, allow_signed: bool = True) -> Med
 
     Staff and agency reads are audited; the reporter's own reads are not.
     """
-    media = _media_or_404(media_id)
     token, expires = request.args.get("token"), request.args.get("expires")
-    if allow_signed and (token is not None or expires is not None):
+    signed = allow_signed and (token is not None or expires is not None)
+    # Without a signed link, authenticate before looking the id up: an unknown id and a known one must answer alike.
+    user = None if signed else authenticate()
+    media = _media_or_404(media_id)
+    if signed:
         if not verify_media_token(current_app.config["SECRET_KEY"], media.id, expires or "", token):
             raise ApiError(404, NOT_FOUND)  # an expired or forged link looks like nothing at all
         audit(None, action, media.report_id, media.id, {"via": "signed_link", "expires": int(expires or 0)})
         return _readable(media)
-    user = authenticate()
+    assert user is not None
     visible_report(user, media.report_id)
     if user.role == "agency" and not _agency_may_see_media(user, media):
         raise ApiError(404, NOT_FOUND)

@@ -135,3 +135,14 @@ def test_downloads_are_not_cached_and_cannot_run_scripts(api, client):
     assert "no-store" in response.headers["Cache-Control"]
     assert client.get("/api/v1/media/not-a-uuid", headers=bearer(token)).status_code == 404
     assert client.get(f"/api/v1/media/{media_id}").status_code == 401
+
+
+def test_without_a_login_an_unknown_media_id_and_a_real_one_answer_alike(api):
+    from tests.sync.evidence import declaration, jpeg_bytes, report_with_media
+
+    api.bureau()
+    item = declaration(jpeg_bytes())
+    report_with_media(api, api.device(), item)
+    real = api.client.get(f"/api/v1/media/{item['media_id']}")
+    unknown = api.client.get("/api/v1/media/00000000-0000-4000-8000-000000000000")
+    assert real.status_code == unknown.status_code == 401
