@@ -43,6 +43,8 @@ def from_environment() -> dict:
         "BUREAU_TIMEZONE": os.environ.get("BUREAU_TIMEZONE", "Asia/Shanghai"),
         "MAX_JSON_BYTES": _int("MAX_JSON_BYTES", 1024 * 1024),
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
+        # New anonymous identities per address: generous, since a village's phones may share one carrier address.
+        "DEVICE_RATE_LIMIT": os.environ.get("DEVICE_RATE_LIMIT", "60 per minute"),
         "STAFF_TOKEN_DAYS": _int("STAFF_TOKEN_DAYS", 30),
         "MEDIA_MAX_PHOTO": _int("MEDIA_MAX_PHOTO", 25 * 1024 * 1024),
         "MEDIA_MAX_AUDIO": _int("MEDIA_MAX_AUDIO", 100 * 1024 * 1024),

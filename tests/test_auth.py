@@ -96,3 +96,9 @@ def test_citizen_cannot_use_staff_endpoints(api):
     token = api.device()
     assert api.get("/api/v1/cases", token).status_code == 403
     assert api.post("/api/v1/stations", token, {"code": "X", "name": "x", "jurisdiction": {}}).status_code == 403
+
+
+def test_device_registrations_are_limited_per_address(app, api):
+    app.config["DEVICE_RATE_LIMIT"] = "3 per minute"
+    statuses = [api.client.post("/api/v1/devices", json={}).status_code for _ in range(4)]
+    assert statuses == [201, 201, 201, 429]

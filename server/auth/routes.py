@@ -14,7 +14,12 @@ from server.extensions import db, limiter
 bp = Blueprint("auth", __name__, description="Identity: anonymous devices, staff login")
 
 
+def _device_limit() -> str:
+    return current_app.config["DEVICE_RATE_LIMIT"]
+
+
 @bp.post("/devices")
+@limiter.limit(_device_limit)
 @bp.arguments(DeviceIn)
 @bp.response(201, DeviceOut)
 def register_device(data):
