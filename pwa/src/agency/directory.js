@@ -1,6 +1,6 @@
 // The agency directory for admins: list, create (the secret is shown once), activate/deactivate, rotate a secret.
 import { useEffect, useState } from "preact/hooks";
-import { html } from "./html.js";
+import { html } from "../lib/html.js";
 import { t } from "./strings.js";
 
 const TYPES = ["medical", "consumer", "rescue", "fire", "traffic", "civil_affairs", "other"];

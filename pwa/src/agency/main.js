@@ -2,9 +2,10 @@
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { ApiError, request } from "../lib/api.js";
-import { currentLocale, setLocale } from "../lib/i18n.js";
+import { currentLocale } from "../lib/i18n.js";
+import { LanguageButton, LoginForm } from "../lib/staff-login.js";
 import { Directory } from "./directory.js";
-import { html } from "./html.js";
+import { html } from "../lib/html.js";
 import { Portal } from "./portal.js";
 import { t } from "./strings.js";
 
@@ -20,40 +21,16 @@ function loadSession() {
   }
 }
 
-function Login({ onLogin }) {
-  const [error, setError] = useState(null);
-  async function submit(event) {
-    event.preventDefault();
-    const form = new FormData(event.target);
-    try {
-      const data = await request("/auth/login", { method: "POST", body: { username: form.get("username"), password: form.get("password") } });
-      if (!ROLES.includes(data.user.role)) throw new ApiError(403, "forbidden", t("not_agency"));
-      const session = { token: data.token, user: data.user };
-      localStorage.setItem(KEY, JSON.stringify(session));
-      onLogin(session);
-    } catch (err) {
-      setError(err.status === 403 ? t("not_agency") : t("login_failed", { message: err.message }));
-    }
-  }
-  return html`<main class="login">
-    <h1>${t("login_title")}</h1>
-    <form onSubmit=${submit}>
-      <label>${t("username")}<input name="username" autocomplete="username" required /></label>
-      <label>${t("password")}<input name="password" type="password" autocomplete="current-password" required /></label>
-      <button type="submit" class="primary">${t("login")}</button>
-      ${error && html`<p class="bad" role="alert">${error}</p>`}
-    </form>
-    <${LanguageButton} />
-  </main>`;
+async function signIn(username, password) {
+  const data = await request("/auth/login", { method: "POST", body: { username, password } });
+  if (!ROLES.includes(data.user.role)) throw new ApiError(403, "forbidden", t("not_agency"));
+  const session = { token: data.token, user: data.user };
+  localStorage.setItem(KEY, JSON.stringify(session));
+  return session;
 }
 
-function LanguageButton() {
-  const [, redraw] = useState(0);
-  return html`<button type="button" class="lang" onClick=${() => {
-    setLocale(currentLocale() === "en" ? "zh-CN" : "en");
-    redraw((n) => n + 1);
-    window.dispatchEvent(new Event("localechange"));
-  }}>${t("language")}</button>`;
+function Login({ onLogin }) {
+  return html`<${LoginForm} t=${t} signIn=${signIn} onLogin=${onLogin} refusedKey="not_agency" buttonClass="primary" />`;
 }
 
 function App() {
@@ -85,7 +62,7 @@ function App() {
     <header>
       <h1>${t("title")}</h1>
       <span class="who">${session.user.username}</span>
-      <${LanguageButton} />
+      <${LanguageButton} t=${t} />
       <button type="button" onClick=${logout}>${t("logout")}</button>
     </header>
     ${session.user.role === "admin" ? html`<${Directory} api=${api} />` : html`<${Portal} api=${api} token=${session.token} />`}

@@ -2,7 +2,7 @@
 import { io } from "socket.io-client";
 import { useEffect, useState } from "preact/hooks";
 import { currentLocale } from "../lib/i18n.js";
-import { html } from "./html.js";
+import { html } from "../lib/html.js";
 import { categoryLabel, t, when } from "./strings.js";
 
 function State({ state }) {

@@ -1,6 +1,6 @@
 // One case: what was reported, by whom, where, the evidence, the conversation, the timeline, and what staff can do.
 import { useEffect, useState } from "preact/hooks";
-import { html } from "./html.js";
+import { html } from "../lib/html.js";
 import { MediaItem } from "./media.js";
 import { RelayPanel } from "./relay.js";
 import { age, clock, label, t } from "./strings.js";

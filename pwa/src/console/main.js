@@ -1,10 +1,11 @@
 // The command-centre console (staff only; the citizen bundle never loads this): login, live queue, map, case detail.
 import { render } from "preact";
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
-import { currentLocale, setLocale } from "../lib/i18n.js";
+import { currentLocale } from "../lib/i18n.js";
+import { LanguageButton, LoginForm } from "../lib/staff-login.js";
 import { beep, enablePush, pushActive, pushSupported, setSoundEnabled, setTitleCount, soundEnabled, unlockAudio } from "./alerts.js";
 import { CaseDetail } from "./detail.js";
-import { html } from "./html.js";
+import { html } from "../lib/html.js";
 import { connectLive } from "./live.js";
 import { CaseMap } from "./map.js";
 import { Filters, matchesFilters, Queue } from "./queue.js";
@@ -14,35 +15,7 @@ import { t } from "./strings.js";
 const DELTA_MARGIN_MS = 5000; // a transaction that committed late may carry a slightly older updated_at
 
 function Login({ onLogin }) {
-  const [error, setError] = useState(null);
-  async function submit(event) {
-    event.preventDefault();
-    const form = new FormData(event.target);
-    try {
-      onLogin(await login(form.get("username"), form.get("password")));
-    } catch (err) {
-      setError(err.status === 403 ? t("staff_only") : t("login_failed", { message: err.message }));
-    }
-  }
-  return html`<main class="login">
-    <h1>${t("login_title")}</h1>
-    <form onSubmit=${submit}>
-      <label>${t("username")}<input name="username" autocomplete="username" required /></label>
-      <label>${t("password")}<input name="password" type="password" autocomplete="current-password" required /></label>
-      <button type="submit">${t("login")}</button>
-      ${error && html`<p class="bad" role="alert">${error}</p>`}
-    </form>
-    <${LanguageButton} />
-  </main>`;
-}
-
-function LanguageButton() {
-  const [, redraw] = useState(0);
-  return html`<button type="button" class="lang" onClick=${() => {
-    setLocale(currentLocale() === "en" ? "zh-CN" : "en");
-    redraw((n) => n + 1);
-    window.dispatchEvent(new Event("localechange"));
-  }}>${t("language")}</button>`;
+  return html`<${LoginForm} t=${t} signIn=${login} onLogin=${onLogin} refusedKey="staff_only" />`;
 }
 
 function caseFromHash() {
@@ -217,7 +190,7 @@ function Console({ session, onLogout }) {
       <button type="button" class="push" disabled=${push !== "off"} onClick=${turnOnPush}>
         ${{ on: t("push_on"), off: t("push_enable"), denied: t("push_denied"), unsupported: t("push_unsupported") }[push]}
       </button>
-      <${LanguageButton} />
+      <${LanguageButton} t=${t} />
       <button type="button" onClick=${onLogout}>${t("logout")}</button>
     </header>
     ${error && html`<p class="error" role="alert" onClick=${() => setError(null)}>${error}</p>`}

@@ -1,7 +1,7 @@
 // The map of open cases with accuracy circles. With no tile server in reach (an office without internet)
 // it falls back to a plain coordinate list, which is all a dispatcher needs to read a position out.
 import { useEffect, useRef, useState } from "preact/hooks";
-import { html } from "./html.js";
+import { html } from "../lib/html.js";
 import { age, label, OPEN_STATUSES, t } from "./strings.js";
 
 const TILE_WAIT_MS = 5000;

@@ -1,6 +1,6 @@
 // Evidence items: verification badge, photo thumbnails (full size on click), audio and video players.
 import { useEffect, useState } from "preact/hooks";
-import { html } from "./html.js";
+import { html } from "../lib/html.js";
 import { mediaBlobUrl, signedMediaUrl } from "./session.js";
 import { t } from "./strings.js";
 

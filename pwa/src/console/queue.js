@@ -1,5 +1,5 @@
 // The live case queue: open alarms first, then newest first; filters by status, kind, category, station.
-import { html } from "./html.js";
+import { html } from "../lib/html.js";
 import { age, CODES, label, OPEN_STATUSES, t } from "./strings.js";
 
 // Lower rank sorts first: new alarms, other open alarms, other open cases, then finished ones.

@@ -1,6 +1,6 @@
 // Relaying a case to linked agencies: choose agencies and what to share; see each relay's state live.
 import { useEffect, useState } from "preact/hooks";
-import { html } from "./html.js";
+import { html } from "../lib/html.js";
 import { clock, label, t } from "./strings.js";
 
 export function RelayPanel({ api, detail, onError, onDone }) {
