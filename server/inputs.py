@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-MAX_INT = 2**53  # the largest integer a phone's JavaScript sends exactly; far above any count or id we use
+MAX_INT = 2**53  # the largest integer a phone's JavaScript sends exactly; schemas bound their integers by it
 MAX_DEPTH = 32
 
 
 def unstorable(value: Any, depth: int = 0) -> Any:
-    """Field errors (shaped like marshmallow's) for strings with NUL or lone surrogates and out-of-range integers."""
+    """Field errors (shaped like marshmallow's) for strings with NUL or lone surrogates (numbers: see the schemas)."""
     if depth > MAX_DEPTH:
         return ["嵌套过深 / nested too deeply"]
     if isinstance(value, str):
@@ -20,12 +20,6 @@ def unstorable(value: Any, depth: int = 0) -> Any:
         except UnicodeEncodeError:
             return ["不是有效的 UTF-8 文本 / not valid UTF-8 text"]
         return None
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return None if -MAX_INT <= value <= MAX_INT else [f"超出范围 / out of range (|n| ≤ {MAX_INT})"]
-    if isinstance(value, float):
-        return None if value == value and abs(value) != float("inf") else ["不是有限数值 / not a finite number"]
     if isinstance(value, dict):
         found = {str(k): p for k, v in value.items() if (p := unstorable(v, depth + 1)) or (p := unstorable(k, depth + 1))}
         return found or None

@@ -10,6 +10,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from marshmallow.utils import from_iso_datetime
 
 from server.assistants.models import CONSENT
+from server.inputs import MAX_INT
 from server.reports.categories import CATEGORIES
 from server.reports.models import KINDS, LOCATION_SOURCES, MEDIA_KINDS, MEDIA_VARIANTS
 
@@ -38,7 +39,7 @@ class MediaDeclaration(Schema):
     media_id = fields.UUID(required=True)
     kind = fields.String(required=True, validate=validate.OneOf(MEDIA_KINDS))
     mime = fields.String(required=True, validate=MIME)
-    size = fields.Integer(required=True, validate=validate.Range(min=1))
+    size = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_INT))
     sha256 = fields.String(required=True, validate=HEX64)
     variant = fields.String(load_default="original", validate=validate.OneOf(MEDIA_VARIANTS))
 
@@ -183,7 +184,7 @@ def _fast_media(raw: object) -> dict | None:
         return None
     if type(mime) is not str or MIME.regex.match(mime) is None or not mime.startswith(_MIME_PREFIX[kind]):
         return None
-    if type(size) is not int or size < 1:
+    if type(size) is not int or not 1 <= size <= MAX_INT:
         return None
     if type(sha256) is not str or HEX64.regex.match(sha256) is None:
         return None
