@@ -1,12 +1,12 @@
 """initial schema
 
 Revision ID: bae15ec01c99
-Revises: 
+Revises:
 Create Date: 2026-12-03 16:39:05.305735
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from sqlalchemy import Text
 from sqlalchemy.dialects import postgresql
 

@@ -5,8 +5,8 @@ Revises: bae15ec01c99
 Create Date: 2026-12-04 09:00:00
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import server.dbtypes
 
