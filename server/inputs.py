@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 MAX_INT = 2**53  # the largest integer a phone's JavaScript sends exactly; schemas bound their integers by it
@@ -27,3 +28,11 @@ def unstorable(value: Any, depth: int = 0) -> Any:
         found = {str(i): p for i, v in enumerate(value) if (p := unstorable(v, depth + 1))}
         return found or None
     return None
+
+
+_ESCAPES = re.compile(rb"\\u(0000|d[89a-f])", re.IGNORECASE)
+
+
+def may_hold_unstorable(raw_json: bytes) -> bool:
+    """Whether a raw JSON body could decode to NUL or a lone surrogate: only its \\u escapes can (raw bytes are UTF-8)."""
+    return _ESCAPES.search(raw_json) is not None

@@ -90,7 +90,7 @@ def _rejected(op_id: Any, code: str, message: str, fields_: dict | None = None) 
     return {"op_id": op_id, "status": "rejected", "error": {"code": code, "message": message, "fields": fields_ or {}}}
 
 
-def apply_ops(user: User, ops: list[Any]) -> list[dict]:
+def apply_ops(user: User, ops: list[Any], screen_values: bool = True) -> list[dict]:
     """Apply `ops` in order in one transaction, one savepoint each; commit and return per-op results.
 
     Nothing is answered `applied` before the commit succeeded: if the database cannot commit (locked,
@@ -108,10 +108,10 @@ def apply_ops(user: User, ops: list[Any]) -> list[dict]:
             while end < len(ops) and _is_create(ops[end]):
                 end += 1
             if end > index:  # a run of report.create ops: the batch path
-                results.extend(_apply_creates(user, ops[index:end], rejected_reports, done))
+                results.extend(_apply_creates(user, ops[index:end], rejected_reports, done, screen_values))
                 index = end
             else:
-                results.append(_apply_one(user, ops[index], rejected_reports, done))
+                results.append(_apply_one(user, ops[index], rejected_reports, done, screen_values))
                 index += 1
         db.session.commit()
     except OperationalError:
@@ -134,7 +134,9 @@ def _applied_before(ops: list[Any]) -> dict[str, SyncOp]:
     return {row.op_id: row for row in db.session.scalars(sa.select(SyncOp).where(SyncOp.op_id.in_(ids)))}
 
 
-def _apply_one(user: User, raw: Any, rejected_reports: set[str], done: dict[str, SyncOp | intake.StagedOp]) -> dict:
+def _apply_one(
+    user: User, raw: Any, rejected_reports: set[str], done: dict[str, SyncOp | intake.StagedOp], screen_values: bool = True
+) -> dict:
     op_id = raw.get("op_id") if isinstance(raw, dict) else None
     try:
         op = ENVELOPE.load(raw if isinstance(raw, dict) else {})
@@ -146,7 +148,7 @@ def _apply_one(user: User, raw: Any, rejected_reports: set[str], done: dict[str,
         if before.user_id != user.id or before.type != op["type"]:
             return _rejected(op_id, "id_conflict", "操作编号已被使用 / op_id already used")
         return {"op_id": op_id, "status": "duplicate"}
-    problems = unstorable(op["payload"])
+    problems = unstorable(op["payload"]) if screen_values else None
     if problems:
         _remember_rejection(op, rejected_reports)
         return _rejected(op_id, "validation", "输入包含无法保存的值 / input holds values that cannot be stored", problems)
@@ -178,7 +180,9 @@ def _is_create(raw: Any) -> bool:
     return isinstance(raw, dict) and raw.get("type") == "report.create"
 
 
-def _apply_creates(user: User, raws: list[dict], rejected_reports: set[str], done: dict[str, SyncOp | intake.StagedOp]) -> list[dict]:
+def _apply_creates(
+    user: User, raws: list[dict], rejected_reports: set[str], done: dict[str, SyncOp | intake.StagedOp], screen_values: bool = True
+) -> list[dict]:
     """A run of consecutive report.create ops: each checked exactly as `_apply_one` would, all stored by one flush.
 
     The checks need the ops in order (an op id or report id taken by an earlier op of the run answers duplicate),
@@ -199,7 +203,7 @@ def _apply_creates(user: User, raws: list[dict], rejected_reports: set[str], don
         if str(op["op_id"]) in done:
             payloads.append(None)  # answers duplicate (or id_conflict) without looking at the payload
             continue
-        problems = unstorable(op["payload"])
+        problems = unstorable(op["payload"]) if screen_values else None
         if problems:
             payloads.append(ValidationError(problems))
             continue
