@@ -33,7 +33,9 @@ import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-PASSWORD = "bench-password-1"
+
+from bench.bureau import PASSWORD, prepare  # noqa: E402
+
 ECHO_SERVER = """
 from gevent import monkey; monkey.patch_all()
 import sys, socketio
@@ -73,28 +75,6 @@ def rss_mb(pid: int) -> float:
 def pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))]
-
-
-def prepare(instance: Path) -> dict[str, str]:
-    """A migrated SQLite database with a command centre, one station and a dispatcher."""
-    from flask_migrate import upgrade
-
-    from server import create_app
-    from server.auth.users import create_staff_user
-    from server.extensions import db
-    from server.stations.service import create_station
-
-    env = {"DATABASE_URL": f"sqlite:///{instance / 'bench.db'}", "INSTANCE_PATH": str(instance), "SECRET_KEY": "bench"}
-    app = create_app({"SQLALCHEMY_DATABASE_URI": env["DATABASE_URL"], "INSTANCE_PATH": str(instance), "SECRET_KEY": "bench"})
-    with app.app_context():
-        upgrade()
-        create_station("CC", "情指联动中心", None, is_command_centre=True)
-        box = [[[119.85, 28.40], [119.95, 28.40], [119.95, 28.50], [119.85, 28.50], [119.85, 28.40]]]
-        create_station("A", "万象派出所", {"type": "Polygon", "coordinates": box})
-        create_staff_user("dispatcher", PASSWORD, "dispatcher", "CC")
-        db.session.commit()
-        db.engine.dispose()
-    return env
 
 
 def client_process(url: str, token: str, count: int, expected: int, ready, results) -> None:

@@ -32,34 +32,14 @@ import socketio
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.bureau import PASSWORD, prepare  # noqa: E402
+
 RESULTS = ROOT / "bench" / "results" / "time_to_police.json"
-PASSWORD = "bench-password-1"
 IN_A = (28.45, 119.90)
 TWO_G = {"offline": False, "latency": 400, "downloadThroughput": 100_000 / 8, "uploadThroughput": 50_000 / 8}
 OFFLINE = {"offline": True, "latency": 0, "downloadThroughput": 0, "uploadThroughput": 0}
 CUT_EVERY = 512 * 1024
-
-
-def prepare(instance: Path) -> dict[str, str]:
-    """A migrated SQLite database with a command centre, station A and a dispatcher."""
-    from flask_migrate import upgrade
-
-    from server import create_app
-    from server.auth.users import create_staff_user
-    from server.extensions import db
-    from server.stations.service import create_station
-
-    url = f"sqlite:///{instance / 'bench.db'}"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": str(instance), "SECRET_KEY": "bench"})
-    with app.app_context():
-        upgrade()
-        create_station("CC", "情指联动中心", None, is_command_centre=True)
-        box = [[[119.85, 28.40], [119.95, 28.40], [119.95, 28.50], [119.85, 28.50], [119.85, 28.40]]]
-        create_station("A", "万象派出所", {"type": "Polygon", "coordinates": box})
-        create_staff_user("dispatcher", PASSWORD, "dispatcher", "CC")
-        db.session.commit()
-        db.engine.dispose()
-    return {"DATABASE_URL": url, "INSTANCE_PATH": str(instance), "SECRET_KEY": "bench", "MEDIA_DIR": str(instance / "media")}
 
 
 class Dispatcher:
@@ -148,7 +128,8 @@ def media_of(db_url: str, instance: str) -> list:
 
 def time_to_police(browser, url: str, log: Path, dispatcher: Dispatcher) -> dict:
     from tests.browser.citizen import file_report, wait_for_state
-    from tests.browser.conftest import jpeg_bytes, mp4_bytes, wait_until  # noqa: F401
+    from tests.browser.conftest import jpeg_bytes, wait_until  # noqa: F401
+    from tests.sync.evidence import mp4_bytes
 
     context = browser.new_context(
         viewport={"width": 360, "height": 740},
@@ -191,7 +172,8 @@ def time_to_police(browser, url: str, log: Path, dispatcher: Dispatcher) -> dict
 
 def media_bytes(browser, proxy: CuttingProxy, env: dict) -> dict:
     from tests.browser.citizen import file_report
-    from tests.browser.conftest import mp4_bytes, wait_until
+    from tests.browser.conftest import wait_until
+    from tests.sync.evidence import mp4_bytes
 
     video = mp4_bytes(5 * 1024 * 1024)
     base = f"http://127.0.0.1:{proxy.port}"

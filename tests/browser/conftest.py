@@ -157,11 +157,5 @@ def jpeg_bytes(width: int = 2000, height: int = 1500) -> bytes:
     return out.getvalue()
 
 
-def mp4_bytes(size: int) -> bytes:
-    """`size` bytes that start like an MP4 (ftyp box), as a phone's video would."""
-    head = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom"
-    return head + os.urandom(size - len(head))
-
-
 def file_payload(name: str, mime: str, data: bytes) -> dict:
     return {"name": name, "mimeType": mime, "buffer": data}

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.citizen import file_report, report_state, server_reports, wait_for_server_reports, wait_for_state
-from tests.browser.conftest import go_offline, go_online, jpeg_bytes, mp4_bytes, open_app, wait_until
+from tests.browser.conftest import go_offline, go_online, jpeg_bytes, open_app, wait_until
+from tests.sync.evidence import mp4_bytes
 
 pytestmark = pytest.mark.browser
 
