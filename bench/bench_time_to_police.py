@@ -126,10 +126,9 @@ def media_of(db_url: str, instance: str) -> list:
     return rows
 
 
-def time_to_police(browser, url: str, log: Path, dispatcher: Dispatcher) -> dict:
-    from tests.browser.citizen import file_report, wait_for_state
-    from tests.browser.conftest import jpeg_bytes, wait_until  # noqa: F401
-    from tests.sync.evidence import mp4_bytes
+def open_phone(browser, url: str):
+    """A 360 px phone with a GPS fix, on the app, once its service worker controls the page."""
+    from tests.browser.conftest import wait_until
 
     context = browser.new_context(
         viewport={"width": 360, "height": 740},
@@ -140,6 +139,15 @@ def time_to_police(browser, url: str, log: Path, dispatcher: Dispatcher) -> dict
     page.set_default_timeout(30000)
     page.goto(url + "/")
     wait_until(lambda: page.evaluate("() => !!(navigator.serviceWorker && navigator.serviceWorker.controller)"), "service worker")
+    return context, page
+
+
+def time_to_police(browser, url: str, log: Path, dispatcher: Dispatcher) -> dict:
+    from tests.browser.citizen import file_report, wait_for_state
+    from tests.browser.conftest import jpeg_bytes, wait_until  # noqa: F401
+    from tests.sync.evidence import mp4_bytes
+
+    context, page = open_phone(browser, url)
     wait_until(lambda: page.evaluate("() => document.querySelector('nav') !== null"), "app")
     page.wait_for_timeout(1500)  # first-open registration and live connection settle
     cdp = context.new_cdp_session(page)
@@ -177,15 +185,7 @@ def media_bytes(browser, proxy: CuttingProxy, env: dict) -> dict:
 
     video = mp4_bytes(5 * 1024 * 1024)
     base = f"http://127.0.0.1:{proxy.port}"
-    context = browser.new_context(
-        viewport={"width": 360, "height": 740},
-        geolocation={"latitude": IN_A[0], "longitude": IN_A[1], "accuracy": 15},
-        permissions=["geolocation"],
-    )
-    page = context.new_page()
-    page.set_default_timeout(30000)
-    page.goto(base + "/")
-    wait_until(lambda: page.evaluate("() => !!(navigator.serviceWorker && navigator.serviceWorker.controller)"), "service worker")
+    context, page = open_phone(browser, base)
     page.wait_for_timeout(1000)
     before = {m[0] for m in media_of(env["DATABASE_URL"], env["INSTANCE_PATH"])}
     log = Path(env["INSTANCE_PATH"]) / "requests.jsonl"
