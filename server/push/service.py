@@ -125,31 +125,27 @@ def _staff_alarm(report: Report):
         category = CATEGORIES.get(report.category, {}).get(locale, report.category)
         where = report.landmark or (report.station.name if report.station else "")
         body = _clip(" · ".join(part for part in (report.description, where) if part)) or KIND_LABELS["alarm"][locale]
-        return {
-            "title": TEXT[locale]["alarm"].format(category=category),
-            "body": body,
-            "url": f"/console#case={report.id}",
-            "tag": f"case-{report.id}",
-            "urgency": "high",
-            "ttl": ALARM_TTL,
-            "topic": topic_for(report),
-        }
+        return _staff_push(report, TEXT[locale]["alarm"].format(category=category), body, ALARM_TTL)
 
     return build
 
 
+def _staff_push(report: Report, title: str, body: str, ttl: int) -> dict[str, Any]:
+    """A console push: urgent, opens the case, and replaces an undelivered older push about it."""
+    return {
+        "title": title,
+        "body": body,
+        "url": f"/console#case={report.id}",
+        "tag": f"case-{report.id}",
+        "urgency": "high",
+        "ttl": ttl,
+        "topic": topic_for(report),
+    }
+
+
 def _staff_message(report: Report, event: TimelineEvent):
     def build(user: User) -> dict[str, Any]:
-        locale = _locale(user)
-        return {
-            "title": TEXT[locale]["reporter_message"],
-            "body": _clip(str(event.data.get("body", ""))),
-            "url": f"/console#case={report.id}",
-            "tag": f"case-{report.id}",
-            "urgency": "high",
-            "ttl": STAFF_MESSAGE_TTL,
-            "topic": topic_for(report),
-        }
+        return _staff_push(report, TEXT[_locale(user)]["reporter_message"], _clip(str(event.data.get("body", ""))), STAFF_MESSAGE_TTL)
 
     return build
 
