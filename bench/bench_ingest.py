@@ -2,13 +2,14 @@
 1, 10 and 100, on SQLite and PostgreSQL, beside the rate at which the same database commits the same rows
 with plain INSERTs (one transaction per batch of 100): the limit.
 
-    .venv/bin/python bench/bench_ingest.py [--sqlite-only] [--ops 2000]
+    .venv/bin/python bench/bench_ingest.py [--sqlite-only] [--rounds 5] [--ops 1000]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import sys
 import tempfile
 import time
@@ -46,14 +47,17 @@ def _prepare(url: str, instance: Path):
 
 
 def _push_rate(server_url: str, token: str, batch: int, total: int) -> float:
+    """Ops per second through /sync/push; request bodies are encoded before the clock starts (the client's share)."""
     session = requests.Session()
-    headers = {"Authorization": f"Bearer {token}"}
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     ops = [op("report.create", report_payload()) for _ in range(total)]
+    bodies = [json.dumps({"ops": ops[start : start + batch]}).encode() for start in range(0, total, batch)]
     started = time.perf_counter()
-    for start in range(0, total, batch):
-        response = session.post(server_url + "/api/v1/sync/push", json={"ops": ops[start : start + batch]}, headers=headers)
+    responses = [session.post(server_url + "/api/v1/sync/push", data=body, headers=headers) for body in bodies]
+    rate = total / (time.perf_counter() - started)
+    for response in responses:
         assert response.status_code == 200 and all(r["status"] == "applied" for r in response.json()["results"]), response.text[:300]
-    return total / (time.perf_counter() - started)
+    return rate
 
 
 def _raw_rate(app, batch: int, total: int) -> float:
@@ -88,29 +92,22 @@ def _raw_rate(app, batch: int, total: int) -> float:
         return total / (time.perf_counter() - started)
 
 
-def run(kind: str, total: int) -> list[dict]:
+def run(kind: str, rounds: int, ops: int) -> list[dict]:
+    """Rounds of (raw rate, then each batch size): a round's push/raw ratio compares measurements taken moments
+    apart, so a shared machine's slow spells move both; the table gives medians over the rounds."""
     instance = Path(tempfile.mkdtemp(prefix="lianbao-bench-"))
     url = _create_pg_database() if kind == "postgresql" else f"sqlite:///{instance / 'bench.db'}"
     app = _prepare(url, instance)
     server = ServerProcess(url, instance).start()
-    rows = []
+    measured: dict[int, list[tuple[float, float]]] = {batch: [] for batch in BATCHES}
     try:
         token = requests.post(server.url + "/api/v1/devices", json={"platform": "bench"}).json()["token"]
         _push_rate(server.url, token, 10, 50)  # warm up
-        raw = _raw_rate(app, 100, total)
-        for batch in BATCHES:
-            n = min(total, 300) if batch == 1 else total
-            rate = _push_rate(server.url, token, batch, n)
-            rows.append(
-                {
-                    "database": kind,
-                    "batch": batch,
-                    "ops": n,
-                    "push_ops_per_s": round(rate, 1),
-                    "raw_rows_per_s": round(raw, 1),
-                    "ratio": round(rate / raw, 3),
-                }
-            )
+        for _ in range(rounds):
+            raw = _raw_rate(app, 100, ops)
+            for batch in BATCHES:
+                n = min(ops, 100) if batch == 1 else ops
+                measured[batch].append((_push_rate(server.url, token, batch, n), raw))
     finally:
         server.stop()
         if kind == "postgresql":
@@ -119,12 +116,28 @@ def run(kind: str, total: int) -> list[dict]:
             with app.app_context():
                 db.engine.dispose()
             _drop_pg_database(url)
+    rows = []
+    for batch, pairs in measured.items():
+        ratios = [push / raw for push, raw in pairs]
+        rows.append(
+            {
+                "database": kind,
+                "batch": batch,
+                "rounds": rounds,
+                "push_ops_per_s": round(statistics.median(push for push, _ in pairs), 1),
+                "raw_rows_per_s": round(statistics.median(raw for _, raw in pairs), 1),
+                "ratio": round(statistics.median(ratios), 3),
+                "ratio_min": round(min(ratios), 3),
+                "ratio_max": round(max(ratios), 3),
+            }
+        )
     return rows
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--ops", type=int, default=2000)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--ops", type=int, default=1000, help="ops per round for batches of 10 and 100 (100 for batch 1)")
     parser.add_argument("--sqlite-only", action="store_true")
     args = parser.parse_args()
     kinds = ["sqlite"]
@@ -134,10 +147,12 @@ def main() -> None:
             kinds.append("postgresql")
         except sa.exc.OperationalError:
             print("PostgreSQL not reachable; SQLite only", file=sys.stderr)
-    rows = [row for kind in kinds for row in run(kind, args.ops)]
-    print(f"\n{'database':<11}{'batch':>6}{'ops':>7}{'push ops/s':>12}{'raw rows/s':>12}{'push/raw':>10}")
+    rows = [row for kind in kinds for row in run(kind, args.rounds, args.ops)]
+    print(f"\nmedians over {args.rounds} rounds; push/raw range is the lowest and highest round")
+    print(f"{'database':<11}{'batch':>6}{'push ops/s':>12}{'raw rows/s':>12}{'push/raw':>10}{'range':>13}")
     for r in rows:
-        print(f"{r['database']:<11}{r['batch']:>6}{r['ops']:>7}{r['push_ops_per_s']:>12}{r['raw_rows_per_s']:>12}{r['ratio']:>10}")
+        spread = f"{r['ratio_min']:.2f}–{r['ratio_max']:.2f}"
+        print(f"{r['database']:<11}{r['batch']:>6}{r['push_ops_per_s']:>12}{r['raw_rows_per_s']:>12}{r['ratio']:>10}{spread:>13}")
     out = ROOT / "bench" / "results" / "ingest.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"at": datetime.now(UTC).isoformat(), "rows": rows}, indent=2))

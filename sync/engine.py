@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import uuid
 from typing import Any
 
 import sqlalchemy as sa
@@ -15,6 +14,7 @@ from server.errors import ApiError
 from server.extensions import db
 from server.inputs import unstorable
 from server.reports import intake, schemas, service, timeline
+from server.reports.intake import OpRecord
 from server.reports.models import SyncOp
 
 log = logging.getLogger(__name__)
@@ -54,7 +54,7 @@ OPS: dict[str, tuple[Schema, Any]] = {
 
 
 class OpEnvelope(Schema):
-    op_id = fields.UUID(required=True)
+    op_id = schemas.Id(required=True)
     type = fields.String(required=True, validate=validate.OneOf(list(OPS)))
     client_time = fields.AwareDateTime(load_default=None, allow_none=True)
     payload = fields.Dict(required=True)
@@ -121,28 +121,22 @@ def apply_ops(user: User, ops: list[Any], screen_values: bool = True) -> list[di
     return results
 
 
-def _applied_before(ops: list[Any]) -> dict[str, SyncOp]:
+def _applied_before(ops: list[Any]) -> dict[str, OpRecord]:
     """The batch's ops already applied, in one query (a resent batch is the common case after a drop)."""
-    ids = []
-    for raw in ops:
-        try:
-            ids.append(str(uuid.UUID(str(raw.get("op_id")))))
-        except (AttributeError, ValueError):
-            continue
+    ids = [op_id for op_id in (schemas.plain_uuid(raw.get("op_id")) for raw in ops if isinstance(raw, dict)) if op_id]
     if not ids:
         return {}
-    return {row.op_id: row for row in db.session.scalars(sa.select(SyncOp).where(SyncOp.op_id.in_(ids)))}
+    rows = db.session.execute(sa.select(SyncOp.op_id, SyncOp.user_id, SyncOp.type).where(SyncOp.op_id.in_(ids)))
+    return {row.op_id: OpRecord(*row) for row in rows}
 
 
-def _apply_one(
-    user: User, raw: Any, rejected_reports: set[str], done: dict[str, SyncOp | intake.StagedOp], screen_values: bool = True
-) -> dict:
+def _apply_one(user: User, raw: Any, rejected_reports: set[str], done: dict[str, OpRecord], screen_values: bool = True) -> dict:
     op_id = raw.get("op_id") if isinstance(raw, dict) else None
     try:
         op = ENVELOPE.load(raw if isinstance(raw, dict) else {})
     except ValidationError as exc:
         return _rejected(op_id, "validation", "操作格式错误 / malformed op", exc.normalized_messages())
-    op_id = str(op["op_id"])
+    op_id = op["op_id"]
     before = done.get(op_id)
     if before is not None:
         if before.user_id != user.id or before.type != op["type"]:
@@ -160,8 +154,7 @@ def _apply_one(
         payload = schema.load(op["payload"])
         with db.session.begin_nested():
             changed = handler(user, payload, op["client_time"])
-            record = SyncOp(op_id=op_id, user_id=user.id, type=op["type"])
-            db.session.add(record)
+            db.session.add(SyncOp(op_id=op_id, user_id=user.id, type=op["type"]))
     except ValidationError as exc:
         _remember_rejection(op, rejected_reports)
         return _rejected(op_id, "validation", "输入有误 / invalid input", exc.normalized_messages())
@@ -172,7 +165,7 @@ def _apply_one(
         log.exception("op %s failed in the database", op_id)
         _remember_rejection(op, rejected_reports)
         return _rejected(op_id, "storage_error", "暂时无法保存，请重试 / could not store now, retry")
-    done[op_id] = record  # the same op twice in one batch answers duplicate the second time
+    done[op_id] = OpRecord(op_id, user.id, op["type"])  # the same op twice in one batch answers duplicate the second time
     return {"op_id": op_id, "status": "applied" if changed else "duplicate"}
 
 
@@ -181,7 +174,7 @@ def _is_create(raw: Any) -> bool:
 
 
 def _apply_creates(
-    user: User, raws: list[dict], rejected_reports: set[str], done: dict[str, SyncOp | intake.StagedOp], screen_values: bool = True
+    user: User, raws: list[dict], rejected_reports: set[str], done: dict[str, OpRecord], screen_values: bool = True
 ) -> list[dict]:
     """A run of consecutive report.create ops: each checked exactly as `_apply_one` would, all stored by one flush.
 
@@ -200,7 +193,7 @@ def _apply_creates(
             payloads.append(exc)
             continue
         envelopes.append(op)
-        if str(op["op_id"]) in done:
+        if op["op_id"] in done:
             payloads.append(None)  # answers duplicate (or id_conflict) without looking at the payload
             continue
         problems = unstorable(op["payload"]) if screen_values else None
@@ -213,14 +206,14 @@ def _apply_creates(
             payloads.append(exc)
     batch = intake.CreateBatch(user, [p for p in payloads if isinstance(p, dict)])
     results: list[dict] = []
-    run_done: dict[str, SyncOp | intake.StagedOp] = {}
+    run_done: dict[str, OpRecord] = {}
     run_rejected: set[str] = set()
     for raw, op, payload in zip(raws, envelopes, payloads, strict=True):
         if op is None:
             assert isinstance(payload, ValidationError)
             results.append(_rejected(raw.get("op_id"), "validation", "操作格式错误 / malformed op", payload.normalized_messages()))
             continue
-        op_id = str(op["op_id"])
+        op_id = op["op_id"]
         before = done.get(op_id) or run_done.get(op_id)
         if before is not None:
             if before.user_id != user.id or before.type != op["type"]:

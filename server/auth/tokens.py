@@ -7,6 +7,7 @@ import secrets
 from datetime import timedelta
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
@@ -46,7 +47,8 @@ def issue_token(user: User) -> str:
 
 
 def user_for_token(token: str) -> User | None:
-    row = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == _digest(token)))
+    # the token and its user in one round trip: every authenticated request starts here
+    row = db.session.scalar(sa.select(ApiToken).options(so.joinedload(ApiToken.user)).where(ApiToken.token_hash == _digest(token)))
     if row is None or row.revoked or (row.expires_at and row.expires_at < utcnow()):
         return None
     user = row.user

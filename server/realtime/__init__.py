@@ -54,6 +54,12 @@ def publish(
         socketio.emit(name, reporter_payload, to=user_room(reporter_id), namespace=NAMESPACE)
 
 
+def publish_many(messages: list[tuple[str, int, int, dict[str, Any], dict[str, Any] | None]]) -> None:
+    """`publish` each of (report id, station id, reporter id, staff payload, reporter payload), in order."""
+    for message in messages:
+        publish(*message)
+
+
 def cut_off(room: str) -> None:
     """Empty a room (a revoked assistant's own, a deactivated agency's): open sockets stop hearing anything.
 

@@ -25,8 +25,8 @@ from server.stations.service import command_centre, route, stations_for_routing
 from server.timeutil import utcnow
 
 
-class StagedOp(NamedTuple):
-    """An op record staged with the run: what a later op with the same op id is checked against."""
+class OpRecord(NamedTuple):
+    """An applied op (a SyncOp row, stored or staged): what a later op with the same op id is checked against."""
 
     op_id: str
     user_id: int
@@ -115,9 +115,9 @@ class CreateBatch:
         self.created.append((row, report, event))
         return True
 
-    def stage_op(self, op_id: str, type_: str) -> StagedOp:
+    def stage_op(self, op_id: str, type_: str) -> OpRecord:
         """The op record (SyncOp row) of an accepted op, inserted with the run."""
-        staged = StagedOp(op_id, self.user.id, type_)
+        staged = OpRecord(op_id, self.user.id, type_)
         self.op_rows.append({"op_id": op_id, "user_id": self.user.id, "type": type_})
         return staged
 
@@ -129,17 +129,17 @@ class CreateBatch:
     def flush(self) -> None:
         """Insert everything staged, one executemany per table, parents first; the caller holds a savepoint.
 
-        The Python-side column defaults (utcnow timestamps, one call per row and column as the ORM makes them)
-        are set here explicitly: every row of one executemany must carry the same keys.
+        The Python-side column defaults (utcnow timestamps) are set here explicitly, one instant for the whole
+        run: every row of one executemany must carry the same keys.
         """
         timeline.begin_write()
+        now = utcnow()
         for row, report, _ in self.created:
-            row["created_at"] = report.created_at = utcnow()
-            row["updated_at"] = report.updated_at = utcnow()
+            row["created_at"] = row["updated_at"] = report.created_at = report.updated_at = now
         for row in self.media_rows:
-            row["created_at"] = utcnow()
+            row["created_at"] = now
         for row in self.op_rows:
-            row["applied_at"] = utcnow()
+            row["applied_at"] = now
         if self.report_rows:
             db.session.execute(sa.insert(Report.__table__), self.report_rows)
         if self.media_rows:
@@ -150,7 +150,7 @@ class CreateBatch:
         if not events:
             return
         for event in events:
-            event["at"] = utcnow()
+            event["at"] = now
         table = TimelineEvent.__table__
         if _number_on_sqlite(events):
             db.session.execute(sa.insert(table), events)
@@ -165,8 +165,7 @@ class CreateBatch:
 
         The report and the event are attribute views of the inserted rows, carrying every column.
         """
-        for _, report, event in self.created:
-            timeline.published(report, SimpleNamespace(**event), self.user)  # type: ignore[arg-type]
+        timeline.published_many([(report, SimpleNamespace(**event)) for _, report, event in self.created], self.user)  # type: ignore[misc]
         # Insert the queued pushes now, outside any op's savepoint: left pending, they would be flushed inside the
         # next op's savepoint and vanish with it if that op were rolled back.
         db.session.flush()

@@ -63,22 +63,25 @@ def record(
 
 
 def published(report: Report, event: TimelineEvent, actor: User | None) -> None:
-    """Publish a flushed event live once the transaction commits, and queue the pushes it calls for.
+    """Publish a flushed event live once the transaction commits, and queue the pushes it calls for."""
+    published_many([(report, event)], actor)
 
-    Shared by `record` and by bulk writers (the batch intake), which insert many events in one flush.
-    """
-    staff_payload = event_dict(event)
-    if actor is not None:
-        staff_payload["data"] = {**staff_payload["data"], "actor": actor_label(actor, reporter_view=False, report=report)}
-    reporter_payload = event_dict(event) if event.reporter_visible else None
-    # Read now: after the commit the report is expired, and reading it there would cost a SELECT per event.
-    report_id, station_id, reporter_id = report.id, report.station_id, report.reporter_id
+
+def published_many(written: list[tuple[Report, TimelineEvent]], actor: User | None) -> None:
+    """`published` for many flushed events of one actor (the batch intake's), with one after-commit step for all."""
     from server import realtime
-
-    after_commit(lambda: realtime.publish(report_id, station_id, reporter_id, staff_payload, reporter_payload))
     from server.push import service as push
 
-    push.on_timeline_event(report, event)
+    messages = []
+    for report, event in written:
+        reporter_payload = event_dict(event) if event.reporter_visible else None
+        staff_payload = dict(reporter_payload) if reporter_payload else event_dict(event)
+        if actor is not None:
+            staff_payload["data"] = {**staff_payload["data"], "actor": actor_label(actor, reporter_view=False, report=report)}
+        # Read now: after the commit the report is expired, and reading it there would cost a SELECT per event.
+        messages.append((report.id, report.station_id, report.reporter_id, staff_payload, reporter_payload))
+        push.on_timeline_event(report, event)
+    after_commit(lambda: realtime.publish_many(messages))
 
 
 def actor_label(actor: User, reporter_view: bool, report: Report | None = None) -> str:
