@@ -1,8 +1,8 @@
 """Ingest: report.create ops per second through POST /sync/push (a real `manage.py run`), in batches of
 1, 10 and 100, on SQLite and PostgreSQL, beside the rate at which the same database commits the same rows
-with plain INSERTs (one transaction per batch of 100): the limit.
+with plain INSERTs (one transaction per 100 reports' rows), measured alternately with it: the limit.
 
-    .venv/bin/python bench/bench_ingest.py [--sqlite-only] [--rounds 5] [--ops 1000]
+    .venv/bin/python bench/bench_ingest.py [--sqlite-only] [--rounds 5] [--chunks 5]
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from tests.helpers import box, op, report_payload  # noqa: E402
 from tests.servers import ServerProcess  # noqa: E402
 
 BATCHES = (1, 10, 100)
+CHUNK = 100  # ops (and raw rows) per measurement
 
 
 def _prepare(url: str, instance: Path):
@@ -46,22 +47,22 @@ def _prepare(url: str, instance: Path):
     return app
 
 
-def _push_rate(server_url: str, token: str, batch: int, total: int) -> float:
-    """Ops per second through /sync/push; request bodies are encoded before the clock starts (the client's share)."""
-    session = requests.Session()
+def _push_seconds(session: requests.Session, server_url: str, token: str, batch: int, count: int) -> float:
+    """Seconds to push `count` report.create ops in batches of `batch`; bodies are encoded before the clock starts."""
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-    ops = [op("report.create", report_payload()) for _ in range(total)]
-    bodies = [json.dumps({"ops": ops[start : start + batch]}).encode() for start in range(0, total, batch)]
+    ops = [op("report.create", report_payload()) for _ in range(count)]
+    bodies = [json.dumps({"ops": ops[start : start + batch]}).encode() for start in range(0, count, batch)]
     started = time.perf_counter()
     responses = [session.post(server_url + "/api/v1/sync/push", data=body, headers=headers) for body in bodies]
-    rate = total / (time.perf_counter() - started)
+    seconds = time.perf_counter() - started
     for response in responses:
         assert response.status_code == 200 and all(r["status"] == "applied" for r in response.json()["results"]), response.text[:300]
-    return rate
+    return seconds
 
 
-def _raw_rate(app, batch: int, total: int) -> float:
-    """The same rows a report.create writes (report, its timeline event, the op record), plain INSERTs."""
+def _raw_seconds(app, count: int) -> float:
+    """Seconds to commit the rows `count` report.create ops write (report, its timeline event, the op record) with
+    plain Core INSERTs, one executemany per table and one transaction: no HTTP, no checks, no live events."""
     from server.extensions import db
     from server.reports.models import Report, SyncOp, TimelineEvent
     from server.stations.models import Station
@@ -69,45 +70,48 @@ def _raw_rate(app, batch: int, total: int) -> float:
     with app.app_context():
         user_id = db.session.scalar(sa.text("SELECT id FROM users ORDER BY id LIMIT 1"))
         station_id = db.session.scalar(sa.select(Station.id).where(Station.code == "A"))
+        db.session.commit()
         now = datetime.now(UTC)
+        ids = [str(uuid.uuid4()) for _ in range(count)]
+        reports = [
+            dict(id=i, reporter_id=user_id, kind="alarm", category="medical", description="老人在雨中摔倒，头部流血", lat=28.45, lon=119.9,
+                 accuracy_m=12.0, fixed_at=now, location_source="gps", covert=False, anonymous=False, station_id=station_id,
+                 status="new", client_time=now, created_at=now, updated_at=now)
+            for i in ids
+        ]  # fmt: skip
+        events = [
+            dict(report_id=i, type="created", at=now, actor_id=user_id, reporter_visible=True,
+                 data={"kind": "alarm", "category": "medical", "station_id": station_id, "media_count": 0})
+            for i in ids
+        ]  # fmt: skip
+        sync_ops = [dict(op_id=str(uuid.uuid4()), user_id=user_id, type="report.create", applied_at=now) for _ in ids]
         started = time.perf_counter()
-        for _ in range(0, total, batch):
-            ids = [str(uuid.uuid4()) for _ in range(batch)]
-            reports = [
-                dict(id=i, reporter_id=user_id, kind="alarm", category="medical", description="老人在雨中摔倒，头部流血", lat=28.45, lon=119.9,
-                     accuracy_m=12.0, fixed_at=now, location_source="gps", covert=False, anonymous=False, station_id=station_id,
-                     status="new", client_time=now, created_at=now, updated_at=now)
-                for i in ids
-            ]  # fmt: skip
-            events = [
-                dict(report_id=i, type="created", at=now, actor_id=user_id, reporter_visible=True,
-                     data={"kind": "alarm", "category": "medical", "station_id": station_id, "media_count": 0})
-                for i in ids
-            ]  # fmt: skip
-            sync_ops = [dict(op_id=str(uuid.uuid4()), user_id=user_id, type="report.create", applied_at=now) for _ in ids]
-            db.session.execute(sa.insert(Report), reports)
-            db.session.execute(sa.insert(TimelineEvent), events)
-            db.session.execute(sa.insert(SyncOp), sync_ops)
-            db.session.commit()
-        return total / (time.perf_counter() - started)
+        db.session.execute(sa.insert(Report.__table__), reports)
+        db.session.execute(sa.insert(TimelineEvent.__table__), events)
+        db.session.execute(sa.insert(SyncOp.__table__), sync_ops)
+        db.session.commit()
+        return time.perf_counter() - started
 
 
-def run(kind: str, rounds: int, ops: int) -> list[dict]:
-    """Rounds of (raw rate, then each batch size): a round's push/raw ratio compares measurements taken moments
-    apart, so a shared machine's slow spells move both; the table gives medians over the rounds."""
+def run(kind: str, rounds: int, chunks: int) -> list[dict]:
+    """Per round and batch size, `chunks` times: commit 100 reports' rows raw, then push 100 ops. Raw and push
+    alternate every few milliseconds, so a shared machine's slow spells weigh on both alike; a round's push/raw
+    ratio is its summed times', and the table gives medians over the rounds."""
     instance = Path(tempfile.mkdtemp(prefix="lianbao-bench-"))
     url = _create_pg_database() if kind == "postgresql" else f"sqlite:///{instance / 'bench.db'}"
     app = _prepare(url, instance)
     server = ServerProcess(url, instance).start()
     measured: dict[int, list[tuple[float, float]]] = {batch: [] for batch in BATCHES}
     try:
-        token = requests.post(server.url + "/api/v1/devices", json={"platform": "bench"}).json()["token"]
-        _push_rate(server.url, token, 10, 50)  # warm up
+        session = requests.Session()
+        token = session.post(server.url + "/api/v1/devices", json={"platform": "bench"}).json()["token"]
+        _push_seconds(session, server.url, token, 10, 50)  # warm up
+        _raw_seconds(app, 100)
         for _ in range(rounds):
-            raw = _raw_rate(app, 100, ops)
             for batch in BATCHES:
-                n = min(ops, 100) if batch == 1 else ops
-                measured[batch].append((_push_rate(server.url, token, batch, n), raw))
+                times = [(_raw_seconds(app, CHUNK), _push_seconds(session, server.url, token, batch, CHUNK)) for _ in range(chunks)]
+                raw, push = sum(t[0] for t in times), sum(t[1] for t in times)
+                measured[batch].append((CHUNK * chunks / push, CHUNK * chunks / raw))
     finally:
         server.stop()
         if kind == "postgresql":
@@ -124,6 +128,7 @@ def run(kind: str, rounds: int, ops: int) -> list[dict]:
                 "database": kind,
                 "batch": batch,
                 "rounds": rounds,
+                "ops_per_round": CHUNK * chunks,
                 "push_ops_per_s": round(statistics.median(push for push, _ in pairs), 1),
                 "raw_rows_per_s": round(statistics.median(raw for _, raw in pairs), 1),
                 "ratio": round(statistics.median(ratios), 3),
@@ -137,7 +142,7 @@ def run(kind: str, rounds: int, ops: int) -> list[dict]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--ops", type=int, default=1000, help="ops per round for batches of 10 and 100 (100 for batch 1)")
+    parser.add_argument("--chunks", type=int, default=5, help="chunks of 100 ops per round and batch size")
     parser.add_argument("--sqlite-only", action="store_true")
     args = parser.parse_args()
     kinds = ["sqlite"]
@@ -147,7 +152,7 @@ def main() -> None:
             kinds.append("postgresql")
         except sa.exc.OperationalError:
             print("PostgreSQL not reachable; SQLite only", file=sys.stderr)
-    rows = [row for kind in kinds for row in run(kind, args.rounds, args.ops)]
+    rows = [row for kind in kinds for row in run(kind, args.rounds, args.chunks)]
     print(f"\nmedians over {args.rounds} rounds; push/raw range is the lowest and highest round")
     print(f"{'database':<11}{'batch':>6}{'push ops/s':>12}{'raw rows/s':>12}{'push/raw':>10}{'range':>13}")
     for r in rows:

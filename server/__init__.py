@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -21,6 +23,20 @@ def _socketio_async_mode() -> str:
         return "gevent" if monkey.is_module_patched("socket") else "threading"
     except ImportError:
         return "threading"
+
+
+def _prefer_select_wait_for_psycopg() -> None:
+    """Under gevent, have psycopg wait on its socket with select(), which gevent makes cooperative too.
+
+    psycopg's own choice under gevent is poll(), and gevent's poll costs so much per call that a 100-row
+    executemany (one wait per row in pipeline mode) took half again as long (bench/bench_ingest.py). The choice
+    is read once, when psycopg is imported, i.e. when the first PostgreSQL engine is made.
+    """
+    if _socketio_async_mode() == "gevent" and "psycopg" not in sys.modules:
+        os.environ.setdefault("PSYCOPG_WAIT_FUNC", "wait_select")
+
+
+_prefer_select_wait_for_psycopg()
 
 
 @sa.event.listens_for(sa.engine.Engine, "connect")

@@ -90,34 +90,49 @@ def _rejected(op_id: Any, code: str, message: str, fields_: dict | None = None) 
     return {"op_id": op_id, "status": "rejected", "error": {"code": code, "message": message, "fields": fields_ or {}}}
 
 
-def apply_ops(user: User, ops: list[Any], screen_values: bool = True) -> list[dict]:
-    """Apply `ops` in order in one transaction, one savepoint each; commit and return per-op results.
+class _BulkFailed(Exception):
+    """A run's bulk insert failed: the push is rolled back and applied again op by op."""
 
-    Nothing is answered `applied` before the commit succeeded: if the database cannot commit (locked,
-    restarting, disk full) the whole push answers 503 with Retry-After and the client resends the
+
+def apply_ops(user: User, ops: list[Any], screen_values: bool = True) -> list[dict]:
+    """Apply `ops` in order in one transaction, one savepoint per single op; commit and return per-op results.
+
+    Runs of report.create ops are stored by one bulk insert each, outside any savepoint (a savepoint costs two
+    round trips); should one fail, the whole push is rolled back and applied again op by op, which answers
+    exactly alike. Nothing is answered `applied` before the commit succeeded: if the database cannot commit
+    (locked, restarting, disk full) the whole push answers 503 with Retry-After and the client resends the
     same ops, which is safe because every op is idempotent.
     """
     try:
-        timeline.begin_write()  # serialises concurrent pushes: a double push sees the first one's objects
-        results = []
-        rejected_reports: set[str] = set()
-        done = _applied_before(ops)
-        index = 0
-        while index < len(ops):
-            end = index
-            while end < len(ops) and _is_create(ops[end]):
-                end += 1
-            if end > index:  # a run of report.create ops: the batch path
-                results.extend(_apply_creates(user, ops[index:end], rejected_reports, done, screen_values))
-                index = end
-            else:
-                results.append(_apply_one(user, ops[index], rejected_reports, done, screen_values))
-                index += 1
+        try:
+            results = _apply_all(user, ops, screen_values, bulk=True)
+        except _BulkFailed:
+            db.session.rollback()
+            results = _apply_all(user, ops, screen_values, bulk=False)
         db.session.commit()
     except OperationalError:
         db.session.rollback()
         log.exception("push of %d ops could not be committed", len(ops))
         raise ApiError(503, "服务器繁忙，请稍后重发 / server busy, resend shortly", "unavailable", headers={"Retry-After": "2"}) from None
+    return results
+
+
+def _apply_all(user: User, ops: list[Any], screen_values: bool, bulk: bool) -> list[dict]:
+    timeline.begin_write()  # serialises concurrent pushes: a double push sees the first one's objects
+    results = []
+    rejected_reports: set[str] = set()
+    done = _applied_before(ops)
+    index = 0
+    while index < len(ops):
+        end = index
+        while bulk and end < len(ops) and _is_create(ops[end]):
+            end += 1
+        if end > index:  # a run of report.create ops: the batch path
+            results.extend(_apply_creates(user, ops[index:end], rejected_reports, done, screen_values))
+            index = end
+        else:
+            results.append(_apply_one(user, ops[index], rejected_reports, done, screen_values))
+            index += 1
     return results
 
 
@@ -180,7 +195,7 @@ def _apply_creates(
 
     The checks need the ops in order (an op id or report id taken by an earlier op of the run answers duplicate),
     so they run first against the run's own bookkeeping; `done` and `rejected_reports` learn of the run only once
-    its flush succeeded. If the flush fails anyway, the savepoint is rolled back and the run goes op by op.
+    its flush succeeded. If the flush fails anyway, `_BulkFailed` has the caller start the push again op by op.
     """
     schema = OPS["report.create"][0]
     envelopes: list[dict | None] = []
@@ -236,11 +251,10 @@ def _apply_creates(
         results.append({"op_id": op_id, "status": "applied" if changed else "duplicate"})
     if batch.pending:
         try:
-            with db.session.begin_nested():
-                batch.flush()
-        except SQLAlchemyError:
-            log.warning("bulk insert of %d creates failed; applying them one by one", len(raws), exc_info=True)
-            return [_apply_one(user, raw, rejected_reports, done) for raw in raws]
+            batch.flush()
+        except SQLAlchemyError as exc:
+            log.warning("bulk insert of %d creates failed; applying the push op by op", len(raws), exc_info=True)
+            raise _BulkFailed from exc
         batch.publish()
     done.update(run_done)
     rejected_reports |= run_rejected

@@ -1,6 +1,6 @@
 """Many `report.create` ops of one push at once: the same checks as `service.create_report`, one query per kind of
-lookup for the whole run, and every row inserted by one Core INSERT per table (executemany; on PostgreSQL the
-timeline seqs come back by RETURNING, in order).
+lookup for the whole run, and every row inserted by one Core INSERT per table (executemany; the timeline seqs are
+taken before the insert, see `_number`).
 
 No ORM objects are built: the rows are plain dicts carrying every value the ORM would have set, Python-side column
 defaults included, and the publish step reads light attribute views of them.
@@ -127,7 +127,7 @@ class CreateBatch:
         return bool(self.report_rows or self.op_rows)
 
     def flush(self) -> None:
-        """Insert everything staged, one executemany per table, parents first; the caller holds a savepoint.
+        """Insert everything staged, one executemany per table, parents first; a failure leaves the transaction to be rolled back.
 
         The Python-side column defaults (utcnow timestamps) are set here explicitly, one instant for the whole
         run: every row of one executemany must carry the same keys.
@@ -151,14 +151,8 @@ class CreateBatch:
             return
         for event in events:
             event["at"] = now
-        table = TimelineEvent.__table__
-        if _number_on_sqlite(events):
-            db.session.execute(sa.insert(table), events)
-        else:
-            returning = sa.insert(table).returning(table.c.seq, sort_by_parameter_order=True)
-            seqs = db.session.scalars(returning, events).all()
-            for event, seq in zip(events, seqs, strict=True):
-                event["seq"] = seq
+        _number(events)
+        db.session.execute(sa.insert(TimelineEvent.__table__), events)
 
     def publish(self) -> None:
         """After a successful flush: live events after commit and queued pushes, as `timeline.record` does.
@@ -171,24 +165,27 @@ class CreateBatch:
         db.session.flush()
 
 
-def _number_on_sqlite(events: list[dict[str, Any]]) -> bool:
-    """On SQLite, give the events the seqs AUTOINCREMENT would, so their INSERT is one executemany; True if done.
+def _number(events: list[dict[str, Any]]) -> None:
+    """Give the events their seqs before the INSERT, in staging order, so it is one plain executemany.
 
-    SQLAlchemy cannot batch an INSERT .. RETURNING on SQLite when it must match returned keys to rows (no
-    sentinel support), so every event would be its own statement. The feed-clock lock taken by
-    `timeline.begin_write` is SQLite's database write lock: no other writer can take a seq meanwhile. PostgreSQL
-    batches the RETURNING form (INSERT .. SELECT .. ORDER BY), in parameter order, and keeps its sequence.
+    Either database would number them itself, but reading the numbers back costs the batch: SQLite cannot batch an
+    INSERT .. RETURNING that must match returned keys to rows, and PostgreSQL's batched RETURNING form is a new
+    statement text for every batch size. The feed-clock lock taken by `timeline.begin_write` orders all
+    timeline writers, so the numbers taken here rise in commit order like any others.
     """
-    if db.session.get_bind().dialect.name != "sqlite":
-        return False
     assert "feed_locked" in db.session.info, "seqs are only safe to assign under the feed-clock lock"
-    # AUTOINCREMENT never reuses a seq: the next one is above both the recorded high-water mark and the rows.
-    last = db.session.scalar(
-        sa.text(
-            "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'timeline_events'), 0),"
-            " coalesce((SELECT max(seq) FROM timeline_events), 0))"
+    if db.session.get_bind().dialect.name == "sqlite":
+        # AUTOINCREMENT never reuses a seq: the next one is above both the recorded high-water mark and the rows.
+        last = db.session.scalar(
+            sa.text(
+                "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'timeline_events'), 0),"
+                " coalesce((SELECT max(seq) FROM timeline_events), 0))"
+            )
         )
-    )
-    for offset, event in enumerate(events, start=1):
-        event["seq"] = int(last or 0) + offset
-    return True
+        seqs = range(int(last or 0) + 1, int(last or 0) + 1 + len(events))
+    else:
+        # the column's own sequence, so a later single INSERT takes the next number after these
+        taken = sa.text("SELECT nextval(pg_get_serial_sequence('timeline_events', 'seq')) FROM generate_series(1, :n)")
+        seqs = sorted(db.session.scalars(taken, {"n": len(events)}))
+    for event, seq in zip(events, seqs, strict=True):
+        event["seq"] = seq

@@ -9,6 +9,7 @@ import time
 
 import pytest
 import requests
+import sqlalchemy as sa
 
 from sync.client import LianbaoClient, media_item, new_op
 from tests.helpers import report_payload
@@ -60,6 +61,32 @@ def test_the_same_batch_pushed_twice_at_once_stores_one_report(api, live_server)
     assert client.push(batch) == [{"op_id": o["op_id"], "status": "duplicate"} for o in batch]
     mine = client.request("GET", "/api/v1/reports?mine=1").json()["items"]
     assert sorted(r["report_id"] for r in mine) == sorted(o["payload"]["report_id"] for o in batch)
+
+
+def test_a_push_waiting_on_postgresql_does_not_stall_other_requests(api, live_server, database_url):
+    """The server waits for PostgreSQL cooperatively: while a push waits for the feed-clock lock (held here by
+    another connection), the same process still answers other requests, and the push completes once it is freed."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite's driver waits for the write lock inside the call: the embedded mode serves one writer")
+    api.bureau()
+    client = _client(live_server.url)
+    assert client.push([new_op("report.create", report_payload())])[0]["status"] == "applied"  # the clock row exists
+    engine = sa.create_engine(database_url)
+    results: list[list[dict]] = []
+    try:
+        with engine.connect() as holder:
+            holder.execute(sa.text("SELECT writes FROM feed_clock WHERE id = 1 FOR UPDATE"))
+            pusher = threading.Thread(target=lambda: results.append(client.push([new_op("report.create", report_payload())])))
+            pusher.start()
+            pusher.join(1.0)
+            assert pusher.is_alive() and not results, "the push should be waiting for the lock"
+            health = requests.get(live_server.url + "/healthz", timeout=10)
+            assert health.status_code == 200 and pusher.is_alive()
+            holder.rollback()
+        pusher.join(30)
+    finally:
+        engine.dispose()
+    assert [r["status"] for r in results[0]] == ["applied"]
 
 
 def _wait_offset(url: str, token: str, at_least: int, timeout: float = 20) -> int:
