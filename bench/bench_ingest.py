@@ -1,5 +1,5 @@
 """Ingest: report.create ops per second through POST /sync/push (a real `manage.py run`), in batches of
-1, 10 and 100, on SQLite and PostgreSQL, beside the rate at which the same database commits the same rows
+1, 10 and 100 from one phone and of 100 from four phones at once, on SQLite and PostgreSQL, beside the rate at which the same database commits the same rows
 with plain INSERTs (one transaction per 100 reports' rows), measured alternately with it: the limit.
 
     .venv/bin/python bench/bench_ingest.py [--sqlite-only] [--rounds 5] [--chunks 5]
@@ -8,14 +8,17 @@ with plain INSERTs (one transaction per 100 reports' rows), measured alternately
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import statistics
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import requests
 import sqlalchemy as sa
@@ -27,7 +30,8 @@ from tests.conftest import PG_ADMIN_URL, _create_pg_database, _drop_pg_database 
 from tests.helpers import box, op, report_payload  # noqa: E402
 from tests.servers import ServerProcess  # noqa: E402
 
-BATCHES = (1, 10, 100)
+# (ops per push, phones pushing at once): one phone at a time, then four (a server's ingest rate is under load)
+SETTINGS = ((1, 1), (10, 1), (100, 1), (100, 4))
 CHUNK = 100  # ops (and raw rows) per measurement
 
 
@@ -47,16 +51,40 @@ def _prepare(url: str, instance: Path):
     return app
 
 
-def _push_seconds(session: requests.Session, server_url: str, token: str, batch: int, count: int) -> float:
-    """Seconds to push `count` report.create ops in batches of `batch`; bodies are encoded before the clock starts."""
-    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-    ops = [op("report.create", report_payload()) for _ in range(count)]
-    bodies = [json.dumps({"ops": ops[start : start + batch]}).encode() for start in range(0, count, batch)]
+class Phone:
+    """One registered device with its own kept-alive connection (http.client: the client's share of the time
+    should be as small as a phone's, not a convenience library's)."""
+
+    def __init__(self, server_url: str) -> None:
+        token = requests.post(server_url + "/api/v1/devices", json={"platform": "bench"}).json()["token"]
+        self.connection = http.client.HTTPConnection(urlsplit(server_url).netloc)
+        self.headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+
+    def push_all(self, bodies: list[bytes], responses: list) -> None:
+        for body in bodies:
+            self.connection.request("POST", "/api/v1/sync/push", body=body, headers=self.headers)
+            response = self.connection.getresponse()
+            responses.append((response.status, response.read()))
+
+
+def _push_seconds(phones: list[Phone], batch: int, count: int) -> float:
+    """Seconds for `phones` pushing `count` report.create ops each, in batches of `batch`, all phones at once;
+    bodies are encoded before the clock starts."""
+    bodies = []
+    for _ in phones:
+        ops = [op("report.create", report_payload()) for _ in range(count)]
+        bodies.append([json.dumps({"ops": ops[start : start + batch]}).encode() for start in range(0, count, batch)])
+    responses: list[tuple[int, bytes]] = []
+    threads = [threading.Thread(target=phone.push_all, args=(mine, responses)) for phone, mine in zip(phones, bodies, strict=True)]
     started = time.perf_counter()
-    responses = [session.post(server_url + "/api/v1/sync/push", data=body, headers=headers) for body in bodies]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
     seconds = time.perf_counter() - started
-    for response in responses:
-        assert response.status_code == 200 and all(r["status"] == "applied" for r in response.json()["results"]), response.text[:300]
+    assert len(responses) == len(phones) * len(bodies[0])
+    for status, body in responses:
+        assert status == 200 and all(r["status"] == "applied" for r in json.loads(body)["results"]), body[:300]
     return seconds
 
 
@@ -73,15 +101,18 @@ def _raw_seconds(app, count: int) -> float:
         db.session.commit()
         now = datetime.now(UTC)
         ids = [str(uuid.uuid4()) for _ in range(count)]
+        # every column the push writes, with the same values (service.report_values, service.created_data)
         reports = [
-            dict(id=i, reporter_id=user_id, kind="alarm", category="medical", description="老人在雨中摔倒，头部流血", lat=28.45, lon=119.9,
-                 accuracy_m=12.0, fixed_at=now, location_source="gps", covert=False, anonymous=False, station_id=station_id,
-                 status="new", client_time=now, created_at=now, updated_at=now)
+            dict(id=i, reporter_id=user_id, on_behalf_of=None, kind="alarm", category="medical", description="老人在雨中摔倒，头部流血",
+                 lat=28.45, lon=119.9, accuracy_m=12.0, fixed_at=now, location_source="gps", landmark=None, covert=False,
+                 anonymous=False, station_id=station_id, client_time=now, status="new", assigned_officer_id=None,
+                 created_at=now, updated_at=now)
             for i in ids
         ]  # fmt: skip
         events = [
             dict(report_id=i, type="created", at=now, actor_id=user_id, reporter_visible=True,
-                 data={"kind": "alarm", "category": "medical", "station_id": station_id, "media_count": 0})
+                 data={"kind": "alarm", "category": "medical", "station_id": station_id, "station_name": "万象派出所",
+                       "covert": False, "lat": 28.45, "lon": 119.9, "media_count": 0})
             for i in ids
         ]  # fmt: skip
         sync_ops = [dict(op_id=str(uuid.uuid4()), user_id=user_id, type="report.create", applied_at=now) for _ in ids]
@@ -94,24 +125,24 @@ def _raw_seconds(app, count: int) -> float:
 
 
 def run(kind: str, rounds: int, chunks: int) -> list[dict]:
-    """Per round and batch size, `chunks` times: commit 100 reports' rows raw, then push 100 ops. Raw and push
-    alternate every few milliseconds, so a shared machine's slow spells weigh on both alike; a round's push/raw
-    ratio is its summed times', and the table gives medians over the rounds."""
+    """Per round and setting, `chunks` times: commit 100 reports' rows raw (once per phone), then have the phones
+    push 100 ops each. Raw and push alternate every few milliseconds, so a shared machine's slow spells weigh on
+    both alike; a round's push/raw ratio is its summed times', and the table gives medians over the rounds."""
     instance = Path(tempfile.mkdtemp(prefix="lianbao-bench-"))
     url = _create_pg_database() if kind == "postgresql" else f"sqlite:///{instance / 'bench.db'}"
     app = _prepare(url, instance)
     server = ServerProcess(url, instance).start()
-    measured: dict[int, list[tuple[float, float]]] = {batch: [] for batch in BATCHES}
+    measured: dict[tuple[int, int], list[tuple[float, float]]] = {setting: [] for setting in SETTINGS}
     try:
-        session = requests.Session()
-        token = session.post(server.url + "/api/v1/devices", json={"platform": "bench"}).json()["token"]
-        _push_seconds(session, server.url, token, 10, 50)  # warm up
+        phones = [Phone(server.url) for _ in range(max(n for _, n in SETTINGS))]
+        _push_seconds(phones, 10, 50)  # warm up
         _raw_seconds(app, 100)
         for _ in range(rounds):
-            for batch in BATCHES:
-                times = [(_raw_seconds(app, CHUNK), _push_seconds(session, server.url, token, batch, CHUNK)) for _ in range(chunks)]
+            for batch, n in SETTINGS:
+                times = [(sum(_raw_seconds(app, CHUNK) for _ in range(n)), _push_seconds(phones[:n], batch, CHUNK)) for _ in range(chunks)]
                 raw, push = sum(t[0] for t in times), sum(t[1] for t in times)
-                measured[batch].append((CHUNK * chunks / push, CHUNK * chunks / raw))
+                ops = CHUNK * chunks * n
+                measured[(batch, n)].append((ops / push, ops / raw))
     finally:
         server.stop()
         if kind == "postgresql":
@@ -121,14 +152,15 @@ def run(kind: str, rounds: int, chunks: int) -> list[dict]:
                 db.engine.dispose()
             _drop_pg_database(url)
     rows = []
-    for batch, pairs in measured.items():
+    for (batch, n), pairs in measured.items():
         ratios = [push / raw for push, raw in pairs]
         rows.append(
             {
                 "database": kind,
                 "batch": batch,
+                "phones": n,
                 "rounds": rounds,
-                "ops_per_round": CHUNK * chunks,
+                "ops_per_round": CHUNK * chunks * n,
                 "push_ops_per_s": round(statistics.median(push for push, _ in pairs), 1),
                 "raw_rows_per_s": round(statistics.median(raw for _, raw in pairs), 1),
                 "ratio": round(statistics.median(ratios), 3),
@@ -154,10 +186,12 @@ def main() -> None:
             print("PostgreSQL not reachable; SQLite only", file=sys.stderr)
     rows = [row for kind in kinds for row in run(kind, args.rounds, args.chunks)]
     print(f"\nmedians over {args.rounds} rounds; push/raw range is the lowest and highest round")
-    print(f"{'database':<11}{'batch':>6}{'push ops/s':>12}{'raw rows/s':>12}{'push/raw':>10}{'range':>13}")
+    print(f"{'database':<11}{'batch':>6}{'phones':>7}{'push ops/s':>12}{'raw rows/s':>12}{'push/raw':>10}{'range':>13}")
     for r in rows:
         spread = f"{r['ratio_min']:.2f}–{r['ratio_max']:.2f}"
-        print(f"{r['database']:<11}{r['batch']:>6}{r['push_ops_per_s']:>12}{r['raw_rows_per_s']:>12}{r['ratio']:>10}{spread:>13}")
+        print(
+            f"{r['database']:<11}{r['batch']:>6}{r['phones']:>7}{r['push_ops_per_s']:>12}{r['raw_rows_per_s']:>12}{r['ratio']:>10}{spread:>13}"
+        )
     out = ROOT / "bench" / "results" / "ingest.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"at": datetime.now(UTC).isoformat(), "rows": rows}, indent=2))

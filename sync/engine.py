@@ -82,8 +82,21 @@ def _fast_envelope(raw: dict) -> dict | None:
 _ENVELOPE_KEYS = frozenset(OpEnvelope._declared_fields)
 
 
+class OpList(fields.List):
+    """The ops of a push, each left as sent: every op is checked on its own, so one bad op cannot fail the push
+    (and walking 100 ops through a field each, as List(Raw) does, cost a millisecond a push)."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(fields.Raw(), **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs) -> list:
+        if type(value) is not list:
+            raise self.make_error("invalid")
+        return value
+
+
 class PushIn(Schema):
-    ops = fields.List(fields.Raw(), required=True, validate=validate.Length(min=1, max=MAX_OPS_PER_PUSH))
+    ops = OpList(required=True, validate=validate.Length(min=1, max=MAX_OPS_PER_PUSH))
 
 
 def _rejected(op_id: Any, code: str, message: str, fields_: dict | None = None) -> dict:
@@ -136,12 +149,15 @@ def _apply_all(user: User, ops: list[Any], screen_values: bool, bulk: bool) -> l
     return results
 
 
+_APPLIED = sa.select(SyncOp.op_id, SyncOp.user_id, SyncOp.type).where(SyncOp.op_id.in_(sa.bindparam("ids", expanding=True)))
+
+
 def _applied_before(ops: list[Any]) -> dict[str, OpRecord]:
     """The batch's ops already applied, in one query (a resent batch is the common case after a drop)."""
     ids = [op_id for op_id in (schemas.plain_uuid(raw.get("op_id")) for raw in ops if isinstance(raw, dict)) if op_id]
     if not ids:
         return {}
-    rows = db.session.execute(sa.select(SyncOp.op_id, SyncOp.user_id, SyncOp.type).where(SyncOp.op_id.in_(ids)))
+    rows = db.session.execute(_APPLIED, {"ids": ids})
     return {row.op_id: OpRecord(*row) for row in rows}
 
 

@@ -46,9 +46,12 @@ def issue_token(user: User) -> str:
     return token
 
 
+# The token and its user in one round trip, built once: every authenticated request starts here.
+_TOKEN = sa.select(ApiToken).options(so.joinedload(ApiToken.user)).where(ApiToken.token_hash == sa.bindparam("digest"))
+
+
 def user_for_token(token: str) -> User | None:
-    # the token and its user in one round trip: every authenticated request starts here
-    row = db.session.scalar(sa.select(ApiToken).options(so.joinedload(ApiToken.user)).where(ApiToken.token_hash == _digest(token)))
+    row = db.session.scalar(_TOKEN, {"digest": _digest(token)})
     if row is None or row.revoked or (row.expires_at and row.expires_at < utcnow()):
         return None
     user = row.user

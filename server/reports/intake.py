@@ -24,6 +24,11 @@ from server.stations.models import Station
 from server.stations.service import command_centre, route, stations_for_routing
 from server.timeutil import utcnow
 
+# Built once (constructing and cache-keying a statement costs more than running these).
+_REPORTERS = sa.select(Report.id, Report.reporter_id).where(Report.id.in_(sa.bindparam("ids", expanding=True)))
+_MEDIA = sa.select(Media.id, Media.report_id, Media.sha256, Media.size).where(Media.id.in_(sa.bindparam("ids", expanding=True)))
+_INSERT = {model: sa.insert(model.__table__) for model in (Report, Media, SyncOp, TimelineEvent)}
+
 
 class OpRecord(NamedTuple):
     """An applied op (a SyncOp row, stored or staged): what a later op with the same op id is checked against."""
@@ -44,12 +49,12 @@ class CreateBatch:
         # report id -> reporter id, for stored reports and those staged in this run (a repeat is a duplicate)
         self.reporters: dict[str, int] = {}
         if report_ids:
-            rows = db.session.execute(sa.select(Report.id, Report.reporter_id).where(Report.id.in_(report_ids)))
+            rows = db.session.execute(_REPORTERS, {"ids": list(report_ids)})
             self.reporters = {report_id: reporter_id for report_id, reporter_id in rows}
         # media id -> (report id, sha256, size): the facts a re-declaration must repeat
         self.media: dict[str, tuple[str, str, int]] = {}
         if media_ids:
-            rows = db.session.execute(sa.select(Media.id, Media.report_id, Media.sha256, Media.size).where(Media.id.in_(media_ids)))
+            rows = db.session.execute(_MEDIA, {"ids": list(media_ids)})
             self.media = {media_id: (report_id, sha256, size) for media_id, report_id, sha256, size in rows}
         self.stations = stations_for_routing() if payloads else []
         self._centre: Station | None = None
@@ -141,18 +146,18 @@ class CreateBatch:
         for row in self.op_rows:
             row["applied_at"] = now
         if self.report_rows:
-            db.session.execute(sa.insert(Report.__table__), self.report_rows)
+            db.session.execute(_INSERT[Report], self.report_rows)
         if self.media_rows:
-            db.session.execute(sa.insert(Media.__table__), self.media_rows)
+            db.session.execute(_INSERT[Media], self.media_rows)
         if self.op_rows:
-            db.session.execute(sa.insert(SyncOp.__table__), self.op_rows)
+            db.session.execute(_INSERT[SyncOp], self.op_rows)
         events = [event for _, _, event in self.created]
         if not events:
             return
         for event in events:
             event["at"] = now
         _number(events)
-        db.session.execute(sa.insert(TimelineEvent.__table__), events)
+        db.session.execute(_INSERT[TimelineEvent], events)
 
     def publish(self) -> None:
         """After a successful flush: live events after commit and queued pushes, as `timeline.record` does.

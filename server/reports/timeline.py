@@ -12,6 +12,9 @@ from server.extensions import db
 from server.reports.models import FeedClock, Report, TimelineEvent
 from server.timeutil import isoformat
 
+# Built once: statements made per call cost more to construct and key for the cache than to run.
+_TICK = sa.update(FeedClock.__table__).where(FeedClock.__table__.c.id == 1).values(writes=FeedClock.__table__.c.writes + 1)
+
 
 def begin_write() -> None:
     """Lock the feed clock row first thing in any transaction that will write timeline events.
@@ -22,7 +25,7 @@ def begin_write() -> None:
     """
     if "feed_locked" in db.session.info:
         return
-    updated = db.session.execute(sa.update(FeedClock).where(FeedClock.id == 1).values(writes=FeedClock.writes + 1))
+    updated = db.session.execute(_TICK)
     if updated.rowcount == 0:
         db.session.add(FeedClock(id=1, writes=1))
         db.session.flush()

@@ -36,13 +36,12 @@ class RoutingStation:
 # (jurisdictions are not edited through the app), so a change of that triple says the cached list is stale; one
 # cheap aggregate query checks it on every use.
 _routing_cache: dict[str, tuple[tuple, list[RoutingStation]]] = {}
+_VERSION = sa.select(sa.func.count(Station.id), sa.func.max(Station.id), sa.func.max(Station.created_at))
 
 
 def stations_for_routing() -> list[RoutingStation]:
     """The stations a position can be routed to (all but the command centre), in routing order."""
-    version = tuple(
-        db.session.execute(sa.select(sa.func.count(Station.id), sa.func.max(Station.id), sa.func.max(Station.created_at))).one()
-    )
+    version = tuple(db.session.execute(_VERSION).one())
     url = db.engine.url.render_as_string(hide_password=True)
     cached = _routing_cache.get(url)
     if cached is not None and cached[0] == version:
