@@ -30,4 +30,16 @@ class UTCDateTime(TypeDecorator):
 
 
 JSONType = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
+
+
+def one_of_ids(column: sa.ColumnElement) -> dict[str, sa.ColumnElement[bool]]:
+    """`column` equals one of the list bound as `ids`, per dialect name: IN (…) on SQLite; on PostgreSQL
+    `= ANY(:ids)` with one array parameter, a short statement that stays the same whatever the list's length,
+    so the driver need not parse (nor the server plan) a new text of 100 placeholders each time."""
+    return {
+        "sqlite": column.in_(sa.bindparam("ids", expanding=True)),
+        "postgresql": column == sa.any_(sa.bindparam("ids", type_=postgresql.ARRAY(column.type))),
+    }
+
+
 UUIDStr = sa.String(36)

@@ -10,6 +10,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from server.auth.models import User
+from server.dbtypes import one_of_ids
 from server.errors import ApiError
 from server.extensions import db
 from server.inputs import unstorable
@@ -149,7 +150,7 @@ def _apply_all(user: User, ops: list[Any], screen_values: bool, bulk: bool) -> l
     return results
 
 
-_APPLIED = sa.select(SyncOp.op_id, SyncOp.user_id, SyncOp.type).where(SyncOp.op_id.in_(sa.bindparam("ids", expanding=True)))
+_APPLIED = {name: sa.select(SyncOp.op_id, SyncOp.user_id, SyncOp.type).where(cond) for name, cond in one_of_ids(SyncOp.op_id).items()}
 
 
 def _applied_before(ops: list[Any]) -> dict[str, OpRecord]:
@@ -157,7 +158,7 @@ def _applied_before(ops: list[Any]) -> dict[str, OpRecord]:
     ids = [op_id for op_id in (schemas.plain_uuid(raw.get("op_id")) for raw in ops if isinstance(raw, dict)) if op_id]
     if not ids:
         return {}
-    rows = db.session.execute(_APPLIED, {"ids": ids})
+    rows = db.session.execute(_APPLIED[db.session.get_bind().dialect.name], {"ids": ids})
     return {row.op_id: OpRecord(*row) for row in rows}
 
 

@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 import sqlalchemy as sa
 
 from server.auth.models import User
+from server.dbtypes import one_of_ids
 from server.extensions import db
 from server.reports import service, timeline
 from server.reports.models import Media, Report, SyncOp, TimelineEvent
@@ -25,8 +26,8 @@ from server.stations.service import command_centre, route, stations_for_routing
 from server.timeutil import utcnow
 
 # Built once (constructing and cache-keying a statement costs more than running these).
-_REPORTERS = sa.select(Report.id, Report.reporter_id).where(Report.id.in_(sa.bindparam("ids", expanding=True)))
-_MEDIA = sa.select(Media.id, Media.report_id, Media.sha256, Media.size).where(Media.id.in_(sa.bindparam("ids", expanding=True)))
+_REPORTERS = {name: sa.select(Report.id, Report.reporter_id).where(cond) for name, cond in one_of_ids(Report.id).items()}
+_MEDIA = {name: sa.select(Media.id, Media.report_id, Media.sha256, Media.size).where(cond) for name, cond in one_of_ids(Media.id).items()}
 _INSERT = {model: sa.insert(model.__table__) for model in (Report, Media, SyncOp, TimelineEvent)}
 
 
@@ -48,13 +49,14 @@ class CreateBatch:
         media_ids = {str(m["media_id"]) for p in payloads for m in p.get("media") or []}
         # report id -> reporter id, for stored reports and those staged in this run (a repeat is a duplicate)
         self.reporters: dict[str, int] = {}
+        dialect = db.session.get_bind().dialect.name
         if report_ids:
-            rows = db.session.execute(_REPORTERS, {"ids": list(report_ids)})
+            rows = db.session.execute(_REPORTERS[dialect], {"ids": list(report_ids)})
             self.reporters = {report_id: reporter_id for report_id, reporter_id in rows}
         # media id -> (report id, sha256, size): the facts a re-declaration must repeat
         self.media: dict[str, tuple[str, str, int]] = {}
         if media_ids:
-            rows = db.session.execute(_MEDIA, {"ids": list(media_ids)})
+            rows = db.session.execute(_MEDIA[dialect], {"ids": list(media_ids)})
             self.media = {media_id: (report_id, sha256, size) for media_id, report_id, sha256, size in rows}
         self.stations = stations_for_routing() if payloads else []
         self._centre: Station | None = None
