@@ -324,6 +324,57 @@ def test_the_fast_validator_accepts_only_what_marshmallow_accepts_and_loads_it_a
     assert fast_count == 10  # every valid common shape, all but on_behalf_of, takes the fast path
 
 
+def test_ids_and_timestamps_load_alike_on_the_fast_path_and_through_marshmallow():
+    """The fast path reads the usual shapes itself (canonical UUIDs, RFC 3339 timestamps) and must give exactly
+    what marshmallow gives, and refuse (None) whatever marshmallow refuses."""
+    from marshmallow import ValidationError, fields
+
+    from server.reports import schemas
+
+    ident = schemas.Id()
+    for value in [
+        "0F8FAD5B-D9CB-469F-A165-70867728950E",
+        "0f8fad5b-d9cb-469f-a165-70867728950e",
+        "{0f8fad5b-d9cb-469f-a165-70867728950e}",
+        "urn:uuid:0f8fad5b-d9cb-469f-a165-70867728950e",
+        "0f8fad5bd9cb469fa16570867728950e",
+        "0f8fad5b-d9cb-469f-a165-70867728950",
+        "not-a-uuid",
+        "",
+    ]:
+        try:
+            expected = ident.deserialize(value)
+        except ValidationError:
+            expected = None
+        assert schemas.plain_uuid(value) == expected, value
+        assert expected is None or expected == "0f8fad5b-d9cb-469f-a165-70867728950e"
+
+    aware = fields.AwareDateTime()
+    for value in [
+        "2026-12-03T08:00:00Z",
+        "2026-12-03T08:00:00.1Z",
+        "2026-12-03T08:00:00.123+08:00",
+        "2026-12-03T08:00:00.123456-05:30",
+        "2026-12-03T08:00:00-00:00",
+        "9999-12-31T23:59:59-14:00",
+        "2026-12-03T24:00:00Z",
+        "2026-02-30T08:00:00Z",
+        "0000-01-01T00:00:00Z",
+        "2026-12-03T08:00:00+25:00",
+        "2026-12-03T08:00:60Z",
+        "2026-12-03T08:00:00",
+        "2026-12-3T8:00:00Z",
+        "2026-12-03 08:00:00+08:00",
+    ]:
+        try:
+            expected = aware.deserialize(value)
+        except ValidationError:
+            expected = None
+        got = schemas.plain_aware(value)
+        assert got == expected, value
+        assert got is None or (got.utcoffset(), got.replace(tzinfo=None)) == (expected.utcoffset(), expected.replace(tzinfo=None))
+
+
 def test_the_fast_envelope_loads_as_marshmallow_does():
     from marshmallow import ValidationError
 
