@@ -178,6 +178,33 @@ def test_a_failing_bulk_insert_falls_back_to_op_by_op(api, app, monkeypatch):
     assert len([e for e in pull_all(api, token) if e["type"] == "created"]) == 5
 
 
+def test_a_failing_bulk_insert_after_other_ops_redoes_the_whole_push_once(api, app, monkeypatch):
+    """The bulk insert runs outside a savepoint, so its failure rolls back the push: the ops before it (a message
+    here) are applied again op by op with the rest, and each lands exactly once."""
+    from server.reports import intake
+
+    api.bureau()
+    token = api.device()
+    stored = api.report(token)
+    original = intake.CreateBatch.flush
+
+    def flush_then_fail(self):
+        original(self)
+        raise sa.exc.OperationalError("INSERT", {}, Exception("simulated"))
+
+    monkeypatch.setattr(intake.CreateBatch, "flush", flush_then_fail)
+    message = op("message.create", {"message_id": str(uuid.uuid4()), "report_id": stored, "body": "还在吗"})
+    creates = [op("report.create", report_payload()) for _ in range(3)]
+    results = api.push(token, message, *creates)
+
+    assert [r["status"] for r in results] == ["applied"] * 4
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Message)) == 1
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Report)) == 4
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(SyncOp)) == 5
+    assert api.push(token, message, *creates) == [{"op_id": o["op_id"], "status": "duplicate"} for o in [message, *creates]]
+
+
 def test_the_batch_path_writes_every_column_as_op_by_op_would(api, app, monkeypatch):
     """Core bulk INSERTs set the ORM's Python-side defaults by hand: compare every stored value with the ORM path."""
     from server.assistants.service import appoint_assistant
