@@ -60,7 +60,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.setdefault("OPENAPI_VERSION", "3.0.3")
     app.config.setdefault("OPENAPI_URL_PREFIX", "/api/v1")
     app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
-    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    # A pooled connection to a database server can go stale (restart, failover) and is pinged before use; a
+    # SQLite file's cannot, and the ping would cost every request a statement.
+    server_database = not str(app.config["SQLALCHEMY_DATABASE_URI"]).startswith("sqlite")
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": server_database})
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     app.json.ensure_ascii = False
