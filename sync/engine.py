@@ -7,7 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from marshmallow import Schema, ValidationError, fields, validate
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
 from server.auth.models import User
 from server.dbtypes import one_of_ids
@@ -269,6 +269,9 @@ def _apply_creates(
     if batch.pending:
         try:
             batch.flush()
+        except IntegrityError as exc:  # a report id stored already (see CreateBatch): answered op by op
+            log.info("bulk insert of %d creates hit a stored key; applying the push op by op", len(raws))
+            raise _BulkFailed from exc
         except SQLAlchemyError as exc:
             log.warning("bulk insert of %d creates failed; applying the push op by op", len(raws), exc_info=True)
             raise _BulkFailed from exc

@@ -26,7 +26,6 @@ from server.stations.service import command_centre, route, stations_for_routing
 from server.timeutil import utcnow
 
 # Built once (constructing and cache-keying a statement costs more than running these).
-_REPORTERS = {name: sa.select(Report.id, Report.reporter_id).where(cond) for name, cond in one_of_ids(Report.id).items()}
 _MEDIA = {name: sa.select(Media.id, Media.report_id, Media.sha256, Media.size).where(cond) for name, cond in one_of_ids(Media.id).items()}
 _INSERT = {model: sa.insert(model.__table__) for model in (Report, Media, SyncOp, TimelineEvent)}
 
@@ -43,16 +42,15 @@ class CreateBatch:
     """Stage the creates of one run of ops in order, then `flush()` them together and `publish()` their events."""
 
     def __init__(self, user: User, payloads: list[dict[str, Any]]) -> None:
-        """Look up, once for the run, which report ids and media ids are stored already, and the routable stations."""
+        """Look up, once for the run, which media ids are stored already, and the routable stations."""
         self.user = user
-        report_ids = {str(p["report_id"]) for p in payloads}
         media_ids = {str(m["media_id"]) for p in payloads for m in p.get("media") or []}
-        # report id -> reporter id, for stored reports and those staged in this run (a repeat is a duplicate)
-        self.reporters: dict[str, int] = {}
+        # The report ids staged in this run (a repeat is a duplicate). Stored reports are not looked up: a new op
+        # naming a stored report id is rare (a client resends under the same op id), so the reports' primary key
+        # refuses it in `flush` and the push is applied again op by op, which answers duplicate or id_conflict;
+        # looking them up would cost every fresh push an index probe per report.
+        self.staged: set[str] = set()
         dialect = db.session.get_bind().dialect.name
-        if report_ids:
-            rows = db.session.execute(_REPORTERS[dialect], {"ids": list(report_ids)})
-            self.reporters = {report_id: reporter_id for report_id, reporter_id in rows}
         # media id -> (report id, sha256, size): the facts a re-declaration must repeat
         self.media: dict[str, tuple[str, str, int]] = {}
         if media_ids:
@@ -73,15 +71,12 @@ class CreateBatch:
         return self._centre
 
     def add(self, data: dict[str, Any], client_time: datetime | None) -> bool:
-        """Check one validated create and stage its rows; False when the report is stored already (a duplicate).
+        """Check one validated create and stage its rows; False when this run staged the report already (a duplicate).
 
         Raises ApiError exactly where `service.create_report` would; nothing of a rejected op is staged.
         """
         report_id = str(data["report_id"])
-        owner = self.reporters.get(report_id)
-        if owner is not None:
-            if owner != self.user.id:
-                raise service.id_conflict()
+        if report_id in self.staged:
             return False
         service.check_on_behalf(self.user, data)
         location = data["location"]
@@ -115,7 +110,7 @@ class CreateBatch:
             "reporter_visible": True,
         }
         # Only now, when the op is accepted, do its ids count as taken for the ops after it.
-        self.reporters[report_id] = self.user.id
+        self.staged.add(report_id)
         self.media.update(declared)
         self.report_rows.append(row)
         self.media_rows += media

@@ -59,6 +59,34 @@ def test_a_batch_of_100_creates_stores_routes_and_feeds_each_report_once(api, ap
     assert [r["status"] for r in again] == ["duplicate"] * 3
 
 
+def test_a_push_of_creates_sends_as_many_statements_for_100_ops_as_for_10(api, app):
+    """The batch path's cost per op is in the executemany, never in a statement per op; a fresh report id is not
+    looked up (the primary key refuses a stored one, see the next test)."""
+    api.bureau()
+    token = api.device()
+    api.push(token, *(op("report.create", report_payload()) for _ in range(3)))  # caches warm (stations, token)
+    sent: list[tuple[str, bool]] = []
+
+    def remember(conn, cursor, statement, parameters, context, executemany):
+        sent.append((" ".join(statement.split()), executemany))
+
+    with app.app_context():
+        engine = db.engine
+    counts = []
+    sa.event.listen(engine, "before_cursor_execute", remember)
+    try:
+        for size in (10, 100):
+            sent.clear()
+            assert {r["status"] for r in api.push(token, *(op("report.create", report_payload()) for _ in range(size)))} == {"applied"}
+            counts.append(len(sent))
+            assert not [s for s, _ in sent if s.startswith("SELECT") and "FROM reports" in s], sent
+            inserts = [s.split(" (")[0] for s, many in sent if s.startswith("INSERT") and many]
+            assert {"INSERT INTO reports", "INSERT INTO sync_ops", "INSERT INTO timeline_events"} <= set(inserts), sent
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", remember)
+    assert counts[0] == counts[1], counts
+
+
 def test_a_mixed_batch_answers_each_op_as_op_by_op_would(api, app):
     api.bureau()
     token, other = api.device(), api.device()
