@@ -269,7 +269,7 @@ def _apply_creates(
     if batch.pending:
         try:
             batch.flush()
-        except IntegrityError as exc:  # a report id stored already (see CreateBatch): answered op by op
+        except IntegrityError as exc:  # a key stored already, most often a report id (CreateBatch does not look them up)
             log.info("bulk insert of %d creates hit a stored key; applying the push op by op", len(raws))
             raise _BulkFailed from exc
         except SQLAlchemyError as exc:

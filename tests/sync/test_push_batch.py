@@ -61,7 +61,7 @@ def test_a_batch_of_100_creates_stores_routes_and_feeds_each_report_once(api, ap
 
 def test_a_push_of_creates_sends_as_many_statements_for_100_ops_as_for_10(api, app):
     """The batch path's cost per op is in the executemany, never in a statement per op; a fresh report id is not
-    looked up (the primary key refuses a stored one, see the next test)."""
+    looked up (the primary key refuses a stored one: test_a_mixed_batch_answers_each_op_as_op_by_op_would)."""
     api.bureau()
     token = api.device()
     api.push(token, *(op("report.create", report_payload()) for _ in range(3)))  # caches warm (stations, token)
